@@ -18,9 +18,11 @@ STATE = "_sheetfollow"
 # Tabs a sync reads. Metrics is written only.
 READ_TABS = (LEADS, DUE, LOG, SETTINGS, CADENCE, TEMPLATES, STATE)
 
-# Leads: canonical header per field, then accepted aliases (compared ignoring case, spaces, _ and -).
+# Leads: canonical header per field, then accepted aliases (compared ignoring case, spaces,
+# _ and -).
 LEAD_COLUMNS: dict[str, tuple[str, ...]] = {
-    "name": ("Name", "Lead", "Lead Name", "Prospect", "Contact", "Contact Name", "Full Name"),
+    "name": ("Name", "Lead", "Lead Name", "Prospect", "Contact", "Contact Name",
+             "Full Name"),
     "company": ("Company", "Organization", "Organisation", "Account", "Business"),
     "email": ("Email", "E-mail", "Email Address", "Mail"),
     "phone": ("Phone", "Mobile", "Tel", "Telephone", "Phone Number", "WhatsApp", "Cell"),
@@ -65,11 +67,13 @@ DEFAULT_SETTINGS: tuple[tuple[str, str, str], ...] = (
     ("Skip Weekends", "yes", "yes/no: move follow-ups off Saturdays and Sundays"),
     ("Avoid Days", "", "Weekdays never to schedule, e.g. Mon, Fri"),
     ("Pause Until", "", "A date: no follow-up is scheduled before it (holidays)"),
-    ("Date Order", "day first", "How to read typed dates like 03/04/2025: day first or month first"),
+    ("Date Order", "", "How to read typed dates like 03/04/2025: day first or month first "
+     "(empty: such dates are flagged as ambiguous)"),
     ("Upcoming Days", "7", "How many days ahead the Due tab's upcoming block looks"),
     ("Nurture Every Days", "90", "Days between nurture emails"),
     ("Reengage After Days", "120", "Days after the last touch to re-engage a lost lead"),
-    ("Max Touches", "", "Touches in one cadence before a lead moves to nurture (empty = all steps)"),
+    ("Max Touches", "",
+     "Touches in one cadence before a lead moves to nurture (empty = all steps)"),
     ("Email Time", "08:30", "When to send emails (calendar export)"),
     ("Call Blocks", "08:00-09:00, 17:00-18:00", "When to make calls (calendar export)"),
 )

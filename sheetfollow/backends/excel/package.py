@@ -1,0 +1,261 @@
+"""The workbook as an OPC package: zip parts, relationships, content types and the sheet list.
+
+Parts are read straight from the zip bytes taken at ``read`` time; a new package is written entry
+by entry in the original order, so every part sheetfollow does not own comes through unchanged.
+"""
+
+from __future__ import annotations
+
+import io
+import posixpath
+import zipfile
+import zlib
+from dataclasses import dataclass
+
+from lxml import etree
+
+from ...errors import TargetError
+
+MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+STRICT_MAIN_NS = "http://purl.oclc.org/ooxml/spreadsheetml/main"
+REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+STRICT_REL_NS = "http://purl.oclc.org/ooxml/officeDocument/relationships"
+PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
+
+RT_OFFICE_DOCUMENT = REL_NS + "/officeDocument"
+RT_WORKSHEET = REL_NS + "/worksheet"
+RT_STYLES = REL_NS + "/styles"
+RT_SHARED_STRINGS = REL_NS + "/sharedStrings"
+RT_HYPERLINK = REL_NS + "/hyperlink"
+RT_TABLE = REL_NS + "/table"
+CT_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+CT_STYLES = "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"
+CT_RELS = "application/vnd.openxmlformats-package.relationships+xml"
+
+# Untrusted input: no entity expansion, no network, but big text nodes are fine.
+XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
+BIG_PART = 1 << 20  # parts above this size are inflated in one go
+XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+DAMAGED_FIX = "open it in Excel to repair it, or restore a copy from .sheetfollow-backups"
+
+
+@dataclass(frozen=True)
+class Relationship:
+    id: str
+    type: str
+    target: str  # resolved part name for internal targets, the raw target for external ones
+    external: bool
+
+
+@dataclass(frozen=True)
+class SheetEntry:
+    """One ``<sheet>`` of workbook.xml: its tab name and the part that holds it."""
+
+    name: str
+    sheet_id: int
+    rel_id: str
+    part: str | None  # None when the relationship is missing
+    is_worksheet: bool
+    state: str  # visible, hidden or veryHidden
+
+
+def local(tag: str) -> str:
+    """The local name of a Clark-notation tag: ``{ns}row`` -> ``row``."""
+    return tag.rpartition("}")[2]
+
+
+def rels_part(part: str) -> str:
+    """The rels part of ``part``: xl/workbook.xml -> xl/_rels/workbook.xml.rels."""
+    folder, name = posixpath.split(part)
+    return posixpath.join(folder, "_rels", name + ".rels")
+
+
+def resolve(source: str, target: str) -> str:
+    """The part name a relationship target points to, relative to the part that holds it."""
+    if target.startswith("/"):
+        return target.lstrip("/")
+    joined = posixpath.normpath(posixpath.join(posixpath.dirname(source), target))
+    return joined.lstrip("/") if joined != "." else ""
+
+
+def relative(source: str, part: str) -> str:
+    """The relative target from ``source`` to ``part`` (the inverse of ``resolve``)."""
+    return posixpath.relpath(part, posixpath.dirname(source) or ".")
+
+
+class Package:
+    """Read access to the parts of one xlsx file held in memory, and writing a modified copy."""
+
+    def __init__(self, data: bytes, label: str):
+        self.label = label
+        try:
+            self.zip = zipfile.ZipFile(io.BytesIO(data))
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as exc:
+            raise TargetError(
+                f"{label} is not an Excel workbook (.xlsx or .xlsm); save it from Excel as .xlsx"
+            ) from exc
+        self.infos = self.zip.infolist()
+        self.names = {info.filename.lower(): info.filename for info in self.infos}
+        self.workbook_part = self._find_workbook()
+
+    def _find_workbook(self) -> str:
+        part = None
+        if self.has("_rels/.rels"):
+            for rel in self.relationships(""):
+                if rel.type.endswith("/officeDocument") and not rel.external:
+                    part = rel.target
+                    break
+        part = part or "xl/workbook.xml"
+        if not self.has(part) or not self.has("[Content_Types].xml"):
+            raise TargetError(
+                f"{self.label} is not an Excel workbook (.xlsx or .xlsm); "
+                "save it from Excel as .xlsx"
+            )
+        return self.names[part.lower()]
+
+    def has(self, part: str) -> bool:
+        return part.lower() in self.names
+
+    def actual(self, part: str) -> str:
+        """The part's name as stored in the zip (part names are case-insensitive)."""
+        return self.names.get(part.lower(), part)
+
+    def read(self, part: str) -> bytes:
+        name = self.actual(part)
+        try:
+            info = self.zip.getinfo(name)
+            if info.compress_type == zipfile.ZIP_DEFLATED and info.file_size > BIG_PART:
+                return self._inflate(info)
+            return self.zip.read(name)
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError,
+                KeyError) as exc:
+            raise TargetError(
+                f"{self.label} is damaged: its part {part} cannot be unpacked ({exc}); "
+                + DAMAGED_FIX
+            ) from exc
+
+    def _inflate(self, info: zipfile.ZipInfo) -> bytes:
+        """A big deflated part inflated into one buffer of its known size (``ZipFile.read``
+        grows its result piece by piece and briefly needs twice the memory)."""
+        fp = self.zip.fp
+        fp.seek(info.header_offset)
+        header = fp.read(30)
+        if header[:4] != b"PK\x03\x04":
+            raise zipfile.BadZipFile(f"bad local header for {info.filename}")
+        skip = int.from_bytes(header[26:28], "little") + int.from_bytes(header[28:30], "little")
+        fp.seek(info.header_offset + 30 + skip)
+        data = zlib.decompress(fp.read(info.compress_size), -15, max(info.file_size, 1))
+        if len(data) != info.file_size or zlib.crc32(data) != info.CRC:
+            raise zipfile.BadZipFile(f"Bad CRC-32 for file {info.filename!r}")
+        return data
+
+    def open(self, part: str):
+        """A stream of the part's bytes, for parsing big sheets without holding them whole."""
+        try:
+            return self.zip.open(self.actual(part))
+        except (zipfile.BadZipFile, zlib.error, OSError, NotImplementedError) as exc:
+            raise TargetError(
+                f"{self.label} is damaged: its part {part} cannot be unpacked ({exc}); "
+                + DAMAGED_FIX
+            ) from exc
+
+    def xml(self, part: str) -> etree._Element:
+        """The part parsed as a tree (only small parts: workbook, styles, rels, tables)."""
+        return parse_xml(self.read(part), part, self.label)
+
+    def relationships(self, part: str) -> list[Relationship]:
+        """The relationships of ``part`` ("" for the package itself); none if it has no rels."""
+        name = rels_part(part) if part else "_rels/.rels"
+        if not self.has(name):
+            return []
+        rels = []
+        for el in self.xml(name):
+            if local(el.tag) != "Relationship":
+                continue
+            external = el.get("TargetMode") == "External"
+            target = el.get("Target", "")
+            rels.append(Relationship(el.get("Id", ""), el.get("Type", ""),
+                                     target if external else resolve(part, target), external))
+        return rels
+
+    def sheets(self) -> list[SheetEntry]:
+        """Every ``<sheet>`` of the workbook, in tab order."""
+        root = self.xml(self.workbook_part)
+        rels = {r.id: r for r in self.relationships(self.workbook_part)}
+        entries = []
+        for el in root.iter("{*}sheet"):
+            rel_id = next((v for k, v in el.attrib.items() if local(k) == "id"), "")
+            rel = rels.get(rel_id)
+            part = self.actual(rel.target) if rel and not rel.external else None
+            entries.append(SheetEntry(
+                name=el.get("name", ""),
+                sheet_id=int(el.get("sheetId", "0") or 0),
+                rel_id=rel_id,
+                part=part,
+                is_worksheet=bool(rel and rel.type.endswith("/worksheet") and self.has(part)),
+                state=el.get("state", "visible"),
+            ))
+        return entries
+
+    def write(self, fileobj, replaced: dict[str, Chunks], added: list[tuple[str, Chunks]],
+              level: int = 6) -> None:
+        """Write the package to ``fileobj``: the same entries in the same order, some replaced,
+        new ones at the end. Every entry is deflated; names, dates and attributes are kept.
+        A replacement is bytes or a list of byte chunks (big sheets are never joined)."""
+        with zipfile.ZipFile(fileobj, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as out:
+            for info in self.infos:
+                data = replaced.get(info.filename)
+                copy = zipfile.ZipInfo(info.filename, info.date_time)
+                copy.create_system = info.create_system
+                copy.comment = info.comment
+                copy.extra = _keep_extra(info.extra)
+                _write(out, copy, data if data is not None else self.read(info.filename), level)
+                copy.external_attr = info.external_attr  # zipfile would make 0 into rw-------
+            stamp = max((i.date_time for i in self.infos), default=(1980, 1, 1, 0, 0, 0))
+            for name, data in added:
+                new = zipfile.ZipInfo(name, stamp)
+                if self.infos:  # look like the parts the same program wrote
+                    new.create_system = self.infos[0].create_system
+                _write(out, new, data, level)
+                if self.infos:
+                    new.external_attr = self.infos[0].external_attr
+
+
+Chunks = "bytes | list[bytes | memoryview]"
+
+
+def _write(out: zipfile.ZipFile, info: zipfile.ZipInfo, data, level: int) -> None:
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info._compresslevel = level  # what ZipFile.writestr(compresslevel=) sets
+    chunks = [data] if isinstance(data, (bytes, bytearray, memoryview)) else data
+    info.file_size = sum(len(c) for c in chunks)
+    with out.open(info, "w") as dest:
+        for chunk in chunks:
+            dest.write(chunk)
+
+
+def _keep_extra(extra: bytes) -> bytes:
+    """Extra fields other than zip64 (which zipfile writes itself when needed)."""
+    kept, i = [], 0
+    while i + 4 <= len(extra):
+        kind = int.from_bytes(extra[i:i + 2], "little")
+        size = int.from_bytes(extra[i + 2:i + 4], "little")
+        if kind != 0x0001:
+            kept.append(extra[i:i + 4 + size])
+        i += 4 + size
+    return b"".join(kept)
+
+
+def parse_xml(data: bytes, part: str, label: str) -> etree._Element:
+    try:
+        return etree.fromstring(data, XML_PARSER)
+    except etree.XMLSyntaxError as exc:
+        raise TargetError(
+            f"{label} is damaged: its part {part} is not valid XML ({exc}); " + DAMAGED_FIX
+        ) from exc
+
+
+def serialize(root: etree._Element) -> bytes:
+    """A small part's tree back to bytes, with the declaration Excel writes."""
+    return XML_DECLARATION + etree.tostring(root, encoding="UTF-8")

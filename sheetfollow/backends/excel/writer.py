@@ -1,0 +1,212 @@
+"""Turning a change set into new part contents: the only parts that change are the sheets
+written into, the tool tabs, and (when needed) styles.xml, workbook.xml, its rels and the
+content types. Everything else is copied from the original package untouched.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from ...changeset import CellWrite, ChangeSet
+from ...errors import TargetError, WorkbookError
+from .cells import EMPTY, Encoded, encode
+from .package import DAMAGED_FIX, RT_STYLES, Package, SheetEntry
+from .reader import workbook_epoch
+from .sheetxml import FormulaCellError, SheetEditor, has_formulas, shell, stream_has_formulas
+from .structure import Structure
+from .styles import StyleBook
+from .tabs import render_rows, tool_sheet
+
+_BAD_NAME_CHARS = set("[]:*?/\\")
+
+
+@dataclass
+class TabPlan:
+    """What one tab gets: cells set in place and rows appended, or all of its rows replaced."""
+
+    name: str
+    sheet: SheetEntry | None
+    cells: dict[tuple[int, int], CellWrite] = field(default_factory=dict)
+    appends: list[list] = field(default_factory=list)
+    rows: list[list] | None = None  # a whole new content (TabWrite, or a new tab)
+    hidden: bool = False
+    widths: tuple[float, ...] = ()
+
+
+def _key(name: str) -> str:
+    return name.strip().casefold()
+
+
+def plan(changes: ChangeSet, sheets: list[SheetEntry]) -> dict[str, TabPlan]:
+    """Group the change set by tab, with the memory backend's order: cells, then whole tabs
+    (which replace earlier cells), then appends."""
+    by_name = {s.name: s for s in sheets}
+    by_key = {}
+    for s in sheets:
+        by_key.setdefault(_key(s.name), s)
+    plans: dict[str, TabPlan] = {}
+
+    def tab(name: str) -> TabPlan:
+        sheet = by_name.get(name) or by_key.get(_key(name))
+        key = _key(sheet.name if sheet else name)
+        if key not in plans:
+            plans[key] = TabPlan(sheet.name if sheet else name, sheet)
+        return plans[key]
+
+    for c in changes.cells:
+        tab(c.tab).cells[(c.row, c.col)] = c
+    for t in changes.tabs:
+        p = tab(t.tab)
+        p.cells.clear()
+        p.appends.clear()
+        p.rows = [list(r) for r in t.rows]
+        p.hidden = p.hidden or t.hidden
+        p.widths = tuple(t.widths)
+    for a in changes.appends:
+        p = tab(a.tab)
+        if p.rows is not None:
+            p.rows.extend(list(r) for r in a.rows)
+        elif p.sheet is None and not p.cells:
+            p.rows = [list(a.header)] + [list(r) for r in a.rows]
+        else:
+            p.appends.extend(list(r) for r in a.rows)
+    return plans
+
+
+class WorkbookWriter:
+    """Builds the replaced and added parts for one change set."""
+
+    def __init__(self, pkg: Package):
+        self.pkg = pkg
+        self.epoch: dt.date = workbook_epoch(pkg)
+        self.sheets = pkg.sheets()
+        self.structure = Structure(pkg)
+        self.styles_part = next((r.target for r in pkg.relationships(pkg.workbook_part)
+                                 if r.type == RT_STYLES and pkg.has(r.target)), None)
+        self.styles = StyleBook(pkg.read(self.styles_part) if self.styles_part else None)
+        self.replaced: dict[str, bytes] = {}
+        self.added: list[tuple[str, bytes]] = []
+        self._formulas: bool | None = None
+
+    def build(self, changes: ChangeSet) -> tuple[dict[str, bytes], list[tuple[str, bytes]]]:
+        plans = plan(changes, self.sheets).values()
+        self._rewritten = {p.sheet.part for p in plans if p.sheet and p.rows is not None}
+        for p in plans:
+            if p.sheet is not None and not p.sheet.is_worksheet:
+                raise WorkbookError(f"{self.pkg.label}: the tab {p.sheet.name} is a chart or "
+                                    "macro sheet, not a worksheet; rename it and run again")
+            if p.rows is not None:
+                self._replace(p)
+            else:
+                self._splice(p)
+        if self.styles.changed:
+            data = self.styles.to_bytes()
+            if self.styles_part:
+                self.replaced[self.pkg.actual(self.styles_part)] = data
+            else:
+                self.added.append((self.structure.add_styles(), data))
+        self.replaced.update(self.structure.changed_existing())
+        self.added.extend(self.structure.new_part_bytes())
+        return self.replaced, self.added
+
+    def _store(self, part: str, data) -> None:
+        if self.pkg.has(part):
+            self.replaced[self.pkg.actual(part)] = data
+        else:
+            self.added.append((part, data))
+
+    # --- tool tabs -----------------------------------------------------------------------------
+
+    def _replace(self, p: TabPlan) -> None:
+        old = None
+        if p.sheet is not None:
+            part = p.sheet.part
+            with self.pkg.open(part) as stream:
+                try:
+                    old = shell(stream)  # the old rows are not needed: only what surrounds them
+                except ValueError as exc:
+                    raise self._damaged(part, exc) from exc
+            if p.hidden:
+                self.structure.hide(p.sheet.name)
+        else:
+            self._check_name(p.name)
+            part = self.structure.add_worksheet(p.name, p.hidden)
+        prefix = old[2] if old else ""
+        rendered = render_rows(p.rows or [], self.epoch, self.styles, prefix)
+        ids = self.structure.hyperlinks(part, [url for _, url in rendered.links])
+        self._store(part, tool_sheet(old, rendered, ids, p.widths))
+
+    def _damaged(self, part: str, exc: Exception) -> TargetError:
+        return TargetError(f"{self.pkg.label} is damaged: its part {part} is not a valid "
+                           f"worksheet ({exc}); " + DAMAGED_FIX)
+
+    def _check_name(self, name: str) -> None:
+        if not name.strip() or len(name) > 31 or _BAD_NAME_CHARS & set(name) \
+                or name.startswith("'") or name.endswith("'"):
+            raise WorkbookError(f"{name!r} cannot be an Excel tab name (at most 31 characters, "
+                                "none of [ ] : * ? / \\)")
+
+    # --- user tabs -----------------------------------------------------------------------------
+
+    def _splice(self, p: TabPlan) -> None:
+        if p.sheet is None:  # cells for a tab that does not exist yet: start from an empty one
+            self._check_name(p.name)
+            part = self.structure.add_worksheet(p.name, False)
+            xml = b"".join(tool_sheet(None, render_rows([], self.epoch, self.styles), [], ()))
+        else:
+            part = p.sheet.part
+            xml = self.pkg.read(part)
+        try:
+            editor = SheetEditor(xml)
+        except ValueError as exc:
+            raise self._damaged(part, exc) from exc
+        values: dict[tuple[int, int], object] = {}
+        styles_from: dict[tuple[int, int], str | None] = {}
+        for (row, col), c in p.cells.items():
+            values[(row, col)] = c.value
+            if c.style_from is not None:
+                styles_from[(row, col)] = editor.style_of(*c.style_from)
+        if p.appends:
+            written = [r for (r, _), v in values.items() if v is not None and v != ""]
+            start = max([editor.last_value_row(), *written]) + 1
+            for offset, row in enumerate(p.appends):
+                for col, value in enumerate(row, start=1):
+                    if value is not None and value != "":
+                        values[(start + offset, col)] = value
+        writes: dict[int, set[int]] = {}
+        for row, col in values:
+            writes.setdefault(row, set()).add(col)
+
+        def make(row: int, col: int, style: str | None) -> tuple[str | None, Encoded]:
+            if (row, col) in styles_from:
+                style = styles_from[(row, col)]
+            value = values[(row, col)]
+            encoded = encode(value, self.epoch, editor.prefix) if value is not None else EMPTY
+            if encoded.is_date:
+                style = str(self.styles.date_xf(int(style) if style and style.isdigit() else 0))
+            return style, encoded
+
+        try:
+            data = editor.render(writes, make)
+        except FormulaCellError as exc:
+            raise WorkbookError(
+                f"sheetfollow tried to overwrite the formula in {p.name}!{exc.ref} of "
+                f"{self.pkg.label}; this is a bug, please report it (nothing was written)"
+            ) from exc
+        self._store(part, data)
+        if writes and self._has_formulas(part, editor):
+            self.structure.full_calc_on_load()
+
+    def _has_formulas(self, part: str, editor: SheetEditor) -> bool:
+        """Whether any worksheet of the workbook holds a formula (then written cells may change
+        results, so Excel is asked to recalculate on open)."""
+        if self._formulas is None:
+            self._formulas = has_formulas(editor.xml) or self.pkg.has("xl/calcChain.xml")
+            for sheet in self.sheets:
+                if self._formulas:
+                    break
+                if sheet.is_worksheet and sheet.part not in self._rewritten | {part}:
+                    with self.pkg.open(sheet.part) as stream:
+                        self._formulas = stream_has_formulas(stream)
+        return self._formulas

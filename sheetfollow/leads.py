@@ -1,0 +1,161 @@
+"""Reading the Leads tab into lead rows, and giving every lead a stable ID (SPEC 2)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, replace
+
+from .changeset import column_letter
+from .columns import ColumnMap, map_columns
+from .engine import LeadRow
+from .errors import WorkbookError
+from .layout import INPUT_COLUMNS, LEAD_COLUMNS, LEADS
+from .model import Grid, Value
+from .settings import Settings
+from .values import BadValue, as_text, read_date, read_money, read_weekday, read_yes
+
+ID_PATTERN = re.compile(r"L-(\d+)")
+
+
+@dataclass
+class LeadsTab:
+    grid: Grid
+    columns: ColumnMap
+    rows: list[LeadRow]  # in sheet order, blank rows left out
+    new_ids: dict[int, str]  # sheet row -> ID assigned by this sync
+
+    def inputs(self, row: int) -> tuple[Value, ...]:
+        """The user-owned values of a row as read (to notice edits made during a sync)."""
+        return tuple(self.grid.cell(row, self.columns.fields[f])
+                     for f in INPUT_COLUMNS if f in self.columns.fields)
+
+
+def read_leads(grid: Grid | None, settings: Settings, epoch: dt.date,
+               known_ids: set[str]) -> LeadsTab:
+    """Parse every non-blank Leads row. A workbook that cannot be synced raises WorkbookError."""
+    if grid is None:
+        raise WorkbookError("the workbook has no Leads tab: rename the tab that holds your leads "
+                            "to 'Leads' (with headers such as Name, Email, Last Contact in row 1)")
+    columns = map_columns(grid.rows[0] if grid.rows else [], grid.name)
+    if "name" not in columns:
+        aliases = ", ".join(LEAD_COLUMNS["name"][:5])
+        raise WorkbookError(f"the {grid.name} tab has no Name column: put a header such as "
+                            f"{aliases} in row 1 above your leads' names")
+    rows: list[LeadRow] = []
+    for number in range(2, grid.height + 1):
+        lead = _read_row(grid, number, columns, settings, epoch)
+        if lead is not None:
+            rows.append(lead)
+    rows, new_ids = assign_ids(rows, known_ids)
+    return LeadsTab(grid, columns, rows, new_ids)
+
+
+def _read_row(grid: Grid, number: int, columns: ColumnMap, settings: Settings,
+              epoch: dt.date) -> LeadRow | None:
+    def raw(name: str) -> Value:
+        col = columns.get(name)
+        return grid.cell(number, col) if col else None
+
+    def text(name: str) -> str:
+        return as_text(raw(name))
+
+    if all(as_text(raw(f)) == "" for f in INPUT_COLUMNS):
+        return None  # a blank row between leads
+    problems: list[str] = []
+
+    def cell(name: str) -> str:
+        return f"{LEAD_COLUMNS[name][0]} ({column_letter(columns.fields[name])}{number})"
+
+    def date(name: str) -> dt.date | None:
+        try:
+            return read_date(raw(name), epoch, settings.day_first)
+        except BadValue as exc:
+            problems.append(f"{cell(name)}: {exc}")
+            return None
+
+    name = text("name")
+    if not name:
+        problems.append(f"{cell('name')} is empty")
+    value = None
+    try:
+        value = read_money(raw("value"))
+        if value is not None and value < 0:
+            problems.append(f"{cell('value')}: a deal value cannot be negative ({value:g})")
+    except BadValue as exc:
+        problems.append(f"{cell('value')}: {exc}")
+    preferred_day = None
+    if text("preferred_day"):
+        try:
+            preferred_day = read_weekday(text("preferred_day"))
+        except BadValue as exc:
+            problems.append(f"{cell('preferred_day')}: {exc}")
+    next_col = columns.get("next_date")
+    last_contact = date("last_contact")
+    next_date = date("next_date")
+    return LeadRow(
+        row=number,
+        id=text("id"),
+        name=name,
+        company=text("company"),
+        email=text("email"),
+        phone=text("phone"),
+        last_contact=last_contact,
+        method=text("method").casefold(),
+        notes=text("notes"),
+        next_date=next_date,
+        next_date_formula=bool(next_col and grid.is_formula(number, next_col)),
+        stage=text("stage"),
+        value=value,
+        preferred_channel=text("preferred_channel").casefold(),
+        preferred_day=preferred_day,
+        dnc=read_yes(raw("dnc")),
+        problems=tuple(problems),
+    )
+
+
+def assign_ids(rows: list[LeadRow], known_ids: set[str]) -> tuple[list[LeadRow], dict[int, str]]:
+    """Give every row without an ID (or with a copy of an earlier row's ID) a new ``L-0001``.
+
+    Numbers continue after the highest ever used (in the sheet, the state tab or the Log), so an
+    ID is never handed out twice, even after its lead was deleted.
+    """
+    used = set(known_ids) | {r.id for r in rows if r.id}
+    highest = max((int(m[1]) for i in used if (m := ID_PATTERN.fullmatch(i))), default=0)
+    seen: set[str] = set()
+    new_ids: dict[int, str] = {}
+    result = []
+    for row in rows:
+        if not row.id or row.id in seen:
+            highest += 1
+            row = replace(row, id=f"L-{highest:04d}")
+            new_ids[row.row] = row.id
+        seen.add(row.id)
+        result.append(row)
+    return result, new_ids
+
+
+def duplicates(rows: list[LeadRow]) -> dict[str, str]:
+    """Lead ID -> the ID of an earlier row with the same email or phone number."""
+    first: dict[str, str] = {}
+    found: dict[str, str] = {}
+    for row in rows:
+        keys = []
+        if row.email:
+            keys.append("e:" + row.email.strip().casefold())
+        digits = re.sub(r"\D", "", row.phone)
+        if len(digits) >= 7:
+            keys.append("p:" + digits[-9:])  # ignore country prefixes written differently
+        for key in keys:
+            if key in first and first[key] != row.id:
+                found.setdefault(row.id, first[key])
+            else:
+                first.setdefault(key, row.id)
+    return found
+
+
+def tool_header(name: str) -> str:
+    return LEAD_COLUMNS[name][0]
+
+
+__all__ = ["LEADS", "LeadsTab", "read_leads", "assign_ids", "duplicates", "tool_header"]

@@ -1,0 +1,292 @@
+"""A sync, planned: read values in, a change set out (read -> compute -> diff). Pure.
+
+``plan_sync`` takes what a backend read and returns everything the sync would write, as a
+``ChangeSet``, plus the per-lead results the CLI prints. It never touches a file or the clock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, replace
+
+from .cadence import read_cadences
+from .changeset import CellWrite, ChangeSet, RowAppend, RowKey, TabWrite
+from .drafts import Draft, DraftError, TemplateLibrary, open_link
+from .due import DueItem, done_ticks, due_rows
+from .engine import Event, LeadRow, Outcome, Rules, follow_up
+from .layout import CADENCE, DUE, LEAD_COLUMNS, LEADS, LOG, LOG_HEADER, SETTINGS, STATE, TEMPLATES
+from .leads import LeadsTab, duplicates, read_leads
+from .messages import draft_context, why
+from .model import Grid, Link, Value, WorkbookData, WriteValue
+from .schedule import Calendar
+from .settings import Settings, read_settings
+from .state import read_state, state_rows
+from .values import BadValue, as_text, date_to_serial, read_date
+
+# Columns the sync adds to Leads when they are missing, in this order.
+ADDED_COLUMNS = ("last_contact", "method", "next_date", "id", "flag", "next_step")
+
+
+@dataclass
+class LeadResult:
+    """One lead after the sync: what the Leads row and the Due tab will show."""
+
+    lead: LeadRow
+    outcome: Outcome
+    flag: str
+    draft: Draft | None = None
+    item: DueItem | None = None
+
+
+@dataclass
+class SyncPlan:
+    today: dt.date
+    settings: Settings
+    changes: ChangeSet
+    leads: list[LeadResult]
+    due: list[DueItem]
+    upcoming: list[DueItem]
+    events: list[Event]
+    problems: list[str] = field(default_factory=list)  # reported, never fatal
+    done: list[str] = field(default_factory=list)  # IDs whose Done tick was recorded
+    new_ids: int = 0
+
+
+@dataclass
+class Inputs:
+    """What the core needs besides the workbook: the templates and, optionally, the backend's
+    knowledge of how wide the Leads tab really is (cells beyond the values, tables, sparklines)."""
+
+    template_files: dict[str, str]
+    used_width: int | None = None
+
+
+def plan_sync(data: WorkbookData, inputs: Inputs, today: dt.date) -> SyncPlan:
+    epoch = data.date_epoch
+    settings, problems = read_settings(data.grid(SETTINGS), epoch)
+    cadences, cadence_problems = read_cadences(data.grid(CADENCE), settings)
+    calendar = Calendar(settings)
+    templates_grid = data.grid(TEMPLATES)
+    library = TemplateLibrary(inputs.template_files,
+                              templates_grid.rows[1:] if templates_grid else ())
+    problems += cadence_problems + calendar.problems + library.problems
+    rules = Rules(settings, cadences, calendar, today)
+
+    states = read_state(data.grid(STATE), epoch)
+    log_grid = data.grid(LOG)
+    logged, log_ids = _logged(log_grid, epoch)
+    leads = read_leads(data.grid(LEADS), settings, epoch, set(states) | log_ids)
+    problems += leads.columns.warnings
+    columns = _place_columns(leads, inputs.used_width)
+
+    changes = ChangeSet(id_tab=leads.grid.name, id_col=columns["id"])
+    cells = _Cells(leads, changes, epoch)
+    for name, col in columns.items():
+        if name not in leads.columns.fields:
+            last = max(leads.columns.headers, default=None)
+            cells.set(1, col, LEAD_COLUMNS[name][0], style_from=(1, last) if last else None)
+
+    ticks = done_ticks(data.grid(DUE))
+    done: list[str] = []
+    dupes = duplicates(leads.rows)
+    results: list[LeadResult] = []
+    new_states = dict(states)
+    events: list[Event] = []
+    for row in leads.rows:
+        if row.id in ticks and not row.problems:
+            row = _record_done(row, ticks[row.id], states.get(row.id), rules, columns, cells,
+                               problems)
+            if row.touch_source == "done":
+                done.append(row.id)
+        outcome = follow_up(row, states.get(row.id), rules)
+        if outcome.state is not None:
+            new_states[row.id] = outcome.state
+        events += outcome.events
+        result = _result(row, outcome, dupes, library, settings, today)
+        results.append(result)
+        if row.row in leads.new_ids:
+            cells.set(row.row, columns["id"], row.id)
+        cells.set(row.row, columns["flag"], result.flag)
+        cells.set(row.row, columns["next_step"], outcome.step_label)
+        if outcome.write_next:
+            cells.set(row.row, columns["next_date"], outcome.next_date)
+
+    due = [r.item for r in results if r.item and r.item.due <= today]
+    upcoming = [r.item for r in results if r.item and r.item.due > today]
+    _replace_tab(changes, data.grid(DUE), DUE, due_rows(due, upcoming, settings.upcoming_days),
+                 epoch, widths=(7, 11, 8, 22, 20, 10, 12, 26, 36, 60, 10, 10, 22, 40, 8))
+    _replace_tab(changes, data.grid(STATE), STATE, state_rows(new_states), epoch, hidden=True)
+    new_events = [e for e in events if _event_key(e) not in logged]
+    if new_events:
+        changes.appends.append(RowAppend(log_grid.name if log_grid else LOG, list(LOG_HEADER),
+                                         [_log_row(e) for e in new_events]))
+    return SyncPlan(today, settings, changes, results, due, upcoming, new_events, problems, done,
+                    len(leads.new_ids))
+
+
+class _Cells:
+    """Collects cell writes to the Leads tab, leaving alone cells that already hold the value
+    and cells that hold the user's formulas."""
+
+    def __init__(self, leads: LeadsTab, changes: ChangeSet, epoch: dt.date):
+        self.leads, self.changes, self.epoch = leads, changes, epoch
+        self.grid = leads.grid
+
+    def set(self, row: int, col: int, value: WriteValue, style_from=None) -> bool:
+        current = self.grid.cell(row, col)
+        if self.grid.is_formula(row, col) or same(current, value, self.epoch):
+            return False
+        self.changes.cells.append(CellWrite(self.grid.name, row, col, value, current, style_from))
+        if row > 1 and row not in self.changes.row_keys:
+            id_col = self.leads.columns.get("id")
+            as_read = as_text(self.grid.cell(row, id_col)) if id_col else ""
+            self.changes.row_keys[row] = RowKey(as_read or None, self.leads.inputs(row))
+        return True
+
+
+def _place_columns(leads: LeadsTab, used_width: int | None) -> dict[str, int]:
+    """Columns for every field the sync writes; missing ones go right of everything in use."""
+    grid = leads.grid
+    width = max([used_width or 0, max((len(r) for r in grid.rows), default=0),
+                 max(leads.columns.headers, default=0)])
+    columns = {}
+    for name in ADDED_COLUMNS:
+        if name in leads.columns.fields:
+            columns[name] = leads.columns.fields[name]
+        else:
+            width += 1
+            columns[name] = width
+    return columns
+
+
+def _record_done(row: LeadRow, channel: str, state, rules: Rules, columns, cells: _Cells,
+                 problems: list[str]) -> LeadRow:
+    """A ticked Done box: today's date into Last Contact and the channel into Method."""
+    today = rules.today
+    if row.last_contact is not None and row.last_contact >= today:
+        return row  # the user recorded the touch by hand as well
+    if cells.grid.is_formula(row.row, columns["last_contact"]):
+        problems.append(f"{LEADS} row {row.row}: Done is ticked but Last Contact holds a "
+                        "formula; type the date of the touch into it yourself.")
+        return row
+    channel = channel.casefold() or row.method
+    cells.set(row.row, columns["last_contact"], today)
+    if channel and not cells.grid.is_formula(row.row, columns["method"]):
+        cells.set(row.row, columns["method"], channel)
+    return replace(row, last_contact=today, method=channel, touch_source="done")
+
+
+def _result(row: LeadRow, outcome: Outcome, dupes: dict[str, str], library: TemplateLibrary,
+            settings: Settings, today: dt.date) -> LeadResult:
+    warnings = list(outcome.warnings)
+    if row.id in dupes:
+        warnings.append(f"duplicate of {dupes[row.id]}")
+    status = outcome.status
+    if status == "INVALID":
+        return LeadResult(row, outcome, f"INVALID {outcome.reason}")
+    if status == "OVERDUE":
+        status = f"OVERDUE {(today - outcome.next_date).days}d"
+    result = LeadResult(row, outcome, " · ".join([status] + warnings))
+    if outcome.step is None or outcome.next_date is None:
+        return result
+    if (outcome.next_date - today).days > settings.upcoming_days:
+        return result
+    step = outcome.step
+    try:
+        result.draft = library.render(step.template, step.channel,
+                                      *draft_context(row, outcome, settings), today)
+    except DraftError as exc:
+        result.flag = " · ".join([f"INVALID {exc}"] + warnings)
+    to = row.email if step.channel == "email" else (
+        row.phone if step.channel in ("call", "sms", "whatsapp") else "")
+    draft = result.draft
+    result.item = DueItem(
+        lead_id=row.id, name=row.name, company=row.company, due=outcome.next_date,
+        days_overdue=max((today - outcome.next_date).days, 0), channel=step.channel,
+        step=_short_step(outcome), to=to, subject=draft.subject if draft else "",
+        message=draft.body if draft else "", link=open_link(step.channel, to, draft)
+        if draft and to else None, value=row.value, flag=result.flag,
+        why=why(row, outcome))
+    return result
+
+
+def _short_step(outcome: Outcome) -> str:
+    step, cadence = outcome.step, outcome.cadence
+    if step is None:
+        return ""
+    if step.number == 0 or cadence is None:
+        return "first contact"
+    if cadence.repeats:
+        return cadence.name
+    return f"{step.number}/{cadence.total}"
+
+
+def same(current: Value, new: WriteValue, epoch: dt.date) -> bool:
+    """Whether a cell already shows ``new``, so writing it would change nothing."""
+    if isinstance(new, Link):
+        new = new.label
+    if new is None or new == "":
+        return current is None or current == ""
+    if isinstance(new, bool) or isinstance(current, bool):
+        return type(new) is type(current) and new == current
+    if isinstance(new, dt.date):
+        return isinstance(current, (int, float)) and current == date_to_serial(new, epoch)
+    if isinstance(new, (int, float)):
+        return isinstance(current, (int, float)) and float(current) == float(new)
+    return isinstance(current, str) and current == new
+
+
+def _replace_tab(changes: ChangeSet, grid: Grid | None, name: str,
+                 rows: list[list[WriteValue]], epoch: dt.date, hidden: bool = False,
+                 widths: tuple[float, ...] = ()) -> None:
+    """Replace a tool tab when what it shows differs from ``rows``."""
+    if grid is not None and _grid_equals(grid, rows, epoch):
+        return
+    changes.tabs.append(TabWrite(grid.name if grid else name, rows, hidden, widths))
+
+
+def _grid_equals(grid: Grid, rows: list[list[WriteValue]], epoch: dt.date) -> bool:
+    height = max(len(rows), _last_nonempty(grid.rows))
+    for r in range(1, height + 1):
+        new = rows[r - 1] if r <= len(rows) else []
+        width = max(len(new), len(grid.rows[r - 1]) if r <= grid.height else 0)
+        for c in range(1, width + 1):
+            if not same(grid.cell(r, c), new[c - 1] if c <= len(new) else None, epoch):
+                return False
+    return True
+
+
+def _last_nonempty(rows: list[list[Value]]) -> int:
+    for index in range(len(rows), 0, -1):
+        if any(v not in (None, "") for v in rows[index - 1]):
+            return index
+    return 0
+
+
+def _event_key(event: Event) -> tuple:
+    return (event.date, event.kind, event.lead_id, event.source if event.kind == "stage" else "")
+
+
+def _logged(grid: Grid | None, epoch: dt.date) -> tuple[set[tuple], set[str]]:
+    """Keys of the events already in the Log (so none is logged twice), and the IDs in it."""
+    keys: set[tuple] = set()
+    ids: set[str] = set()
+    if grid is None:
+        return keys, ids
+    for row in grid.rows[1:]:
+        cells = list(row) + [None] * (9 - len(row))
+        lead_id = as_text(cells[2])
+        if not lead_id:
+            continue
+        ids.add(lead_id)
+        try:
+            day = read_date(cells[0], epoch, None)
+        except BadValue:
+            continue
+        kind = as_text(cells[1])
+        keys.add((day, kind, lead_id, as_text(cells[8]) if kind == "stage" else ""))
+    return keys, ids
+
+
+def _log_row(e: Event) -> list[WriteValue]:
+    return [e.date, e.kind, e.lead_id, e.name, e.stage, e.cadence, e.step, e.channel, e.source]

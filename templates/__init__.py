@@ -1,0 +1,1 @@
+"""The shipped default message templates (one Jinja2 file per template name)."""

@@ -1,0 +1,138 @@
+"""Shared fixtures: workbooks on every backend behind one small test-facing interface.
+
+The behaviour tests (tests/test_sync.py) take the ``book`` fixture and run once per backend, so
+the Excel and Google backends are held to exactly the same behaviour.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import openpyxl
+import pytest
+from helpers import serial
+
+from sheetfollow import api
+from sheetfollow.backends.memory import MemoryBackend
+from sheetfollow.layout import READ_TABS
+from sheetfollow.planner import Inputs, plan_sync
+from sheetfollow.templatefiles import load_template_dir
+
+FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures"
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@pytest.fixture
+def fixture_copy(tmp_path):
+    """Copy a file of ../shared/fixtures into tmp_path (the originals are never modified)."""
+    def copy(name: str) -> Path:
+        target = tmp_path / name
+        shutil.copyfile(FIXTURES / name, target)
+        return target
+    return copy
+
+
+class Book:
+    """A workbook on some backend, seen the way a test wants to see it."""
+
+    kind = ""
+
+    def sync(self, today: dt.date, **options) -> api.SyncReport: ...
+    def rows(self, tab: str) -> list[list]: ...
+    def set(self, tab: str, row: int, col: int, value) -> None: ...
+    def tabs(self) -> list[str]: ...
+
+    def column(self, tab: str, header: str) -> list:
+        rows = self.rows(tab)
+        col = rows[0].index(header)
+        return [r[col] if col < len(r) else None for r in rows[1:]]
+
+    def cell(self, tab: str, row: int, header: str):
+        rows = self.rows(tab)
+        col = rows[0].index(header)
+        values = rows[row - 1]
+        return values[col] if col < len(values) else None
+
+
+class MemoryBook(Book):
+    kind = "memory"
+
+    def __init__(self, tabs: dict[str, list[list]], tmp_path: Path):
+        self.backend = MemoryBackend(tabs)
+
+    def sync(self, today, dry_run=False, **options):
+        data = self.backend.read(READ_TABS)
+        plan = plan_sync(data, Inputs(load_template_dir(None)), today)
+        applied = None if dry_run else self.backend.apply(plan.changes)
+        return api.SyncReport(self.backend.description, plan, applied)
+
+    def rows(self, tab):
+        return [list(r) for r in self.backend.tabs[tab]]
+
+    def set(self, tab, row, col, value):
+        self.backend._set(tab, row, col, value)
+
+    def tabs(self):
+        return list(self.backend.tabs)
+
+
+class ExcelBook(Book):
+    kind = "excel"
+
+    def __init__(self, tabs: dict[str, list[list]], tmp_path: Path):
+        self.path = tmp_path / "pipeline.xlsx"
+        wb = openpyxl.Workbook()
+        wb.remove(wb.active)
+        for name, rows in tabs.items():
+            ws = wb.create_sheet(name)
+            for row in rows:
+                ws.append([_to_excel(v) for v in row])
+            _keep_text(ws)
+        wb.save(self.path)
+
+    def sync(self, today, **options):
+        return api.sync(self.path, today, **options)
+
+    def rows(self, tab):
+        from sheetfollow.backends.excel import ExcelBackend
+
+        data = ExcelBackend(self.path).read([tab])
+        return [list(r) for r in data.grid(tab).rows]
+
+    def set(self, tab, row, col, value):
+        wb = openpyxl.load_workbook(self.path)
+        wb[tab].cell(row, col).value = _to_excel(value)
+        _keep_text(wb[tab])
+        wb.save(self.path)
+
+    def tabs(self):
+        from sheetfollow.backends.excel import ExcelBackend
+
+        return ExcelBackend(self.path).read([]).tab_names
+
+
+def _keep_text(ws):
+    """openpyxl stores any string starting with '=' as a formula; a user's typed text is text."""
+    for row in ws.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str) and cell.value.startswith("="):
+                cell.data_type = "s"
+
+
+def _to_excel(value):
+    if isinstance(value, dt.date):
+        return serial(value)  # the tests compare serial numbers, as every backend reads them
+    return value
+
+
+BACKENDS = {"memory": MemoryBook, "excel": ExcelBook}
+
+
+@pytest.fixture(params=list(BACKENDS))
+def make_book(request, tmp_path):
+    """A factory: ``make_book({"Leads": [[header...], [row...]]})`` on each backend in turn."""
+    def make(tabs: dict[str, list[list]]) -> Book:
+        return BACKENDS[request.param](tabs, tmp_path)
+    return make
