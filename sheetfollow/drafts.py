@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from jinja2 import Template, TemplateNotFound, nodes
+from jinja2.runtime import Context
 from jinja2.exceptions import TemplateRuntimeError, TemplateSyntaxError
 
 from sheetfollow.draftenv import make_environment, reason, template_key
@@ -35,6 +36,10 @@ TAB_CHANNELS = {"email": "email", "call": "call", "text": "text", "sms": "text",
                 "whatsapp": "text", "linkedin": "text", "letter": "letter"}
 _ADD_HINT = {"subject": "email subject", "email": "email", "call": "call notes",
              "text": "text message", "letter": "letter"}
+
+
+_LEAD_TEXT = ("name", "company", "email", "phone", "notes", "stage", "last_method", "first_name",
+              "topic", "value_text")
 
 
 @dataclass(frozen=True)
@@ -60,8 +65,7 @@ class LeadContext:
     value_text: str = ""
 
     def __post_init__(self) -> None:
-        for name in ("name", "company", "email", "phone", "notes", "stage", "last_method",
-                     "first_name", "topic", "value_text"):
+        for name in _LEAD_TEXT:
             object.__setattr__(self, name, cell_text(getattr(self, name)))
         if not self.first_name:
             object.__setattr__(self, "first_name", first_name(self.name))
@@ -112,19 +116,43 @@ class DraftError(TemplateError):
 
 
 # -- output ----------------------------------------------------------------------------------------
+# Neither pattern crosses a line break, so they run on the whole text at once.
 _SPACE_RUN = re.compile(r"(?<=\S) {2,}")
 _SPACE_BEFORE_STOP = re.compile(r"(?<=\w) +([,.])(?=\s|$)")
+_BLANK_LINES = re.compile(r"\n{3,}")
 
 
 def tidy(text: str) -> str:
     """Strip trailing spaces, squeeze gaps an empty ``{% if %}`` leaves, at most one blank line."""
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    lines = [_SPACE_BEFORE_STOP.sub(r"\1", _SPACE_RUN.sub(" ", line.rstrip())) for line in lines]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = "\n".join([line.rstrip() for line in text.split("\n")])
+    # Each substitution is skipped when the text cannot match it (the usual case).
+    if "  " in text:
+        text = _SPACE_RUN.sub(" ", text)
+    if " ," in text or " ." in text:
+        text = _SPACE_BEFORE_STOP.sub(r"\1", text)
+    if "\n\n\n" in text:
+        text = _BLANK_LINES.sub("\n\n", text)
+    return text.strip()
 
 
 # -- the library -----------------------------------------------------------------------------------
-_Renderer = Callable[[dict[str, Any]], str]
+@dataclass(frozen=True)
+class _Part:
+    """One compiled message part: a function run in a context of ``template`` (and parents)."""
+
+    template: Template
+    parents: tuple[Template, ...]
+    run: Callable[[Context], Iterator[str]]
+
+    def context(self, values: dict[str, Any]) -> Context:
+        context = self.template.new_context(values)
+        # What {% extends %} does at run time, done here because only blocks are rendered.
+        for parent in self.parents:
+            for block_name, function in parent.blocks.items():
+                context.blocks.setdefault(block_name, []).append(function)
+        return context
 
 
 class TemplateLibrary:
@@ -146,8 +174,8 @@ class TemplateLibrary:
         # (template, block) -> (Jinja source, row number in the Templates tab)
         self._tab: dict[tuple[str, str], tuple[str, int]] = {}
         self._read_tab(tab_rows)
-        self._env = make_environment(self._files)
-        self._renderers: dict[tuple[str, str], _Renderer | str] = {}
+        self._env = make_environment(self._files, (LeadContext, StepContext, SenderContext))
+        self._parts: dict[tuple[str, str], _Part | str] = {}
         self._chains: dict[str, list[Template] | str] = {}
 
     def _read_tab(self, rows: Sequence[Sequence[object]]) -> None:
@@ -254,20 +282,20 @@ class TemplateLibrary:
             current = _extends(self._env.parse(source, name=key))
         return chain
 
-    def _renderer(self, name: str, block: str, label: str) -> _Renderer:
+    def _part(self, name: str, block: str, label: str) -> _Part:
         key = (name, block)
-        cached = self._renderers.get(key)
+        cached = self._parts.get(key)
         if cached is None:
             try:
                 cached = self._compile(name, block, label)
             except DraftError as error:
                 cached = str(error)
-            self._renderers[key] = cached
+            self._parts[key] = cached
         if isinstance(cached, str):
             raise DraftError(cached)
         return cached
 
-    def _compile(self, name: str, block: str, label: str) -> _Renderer:
+    def _compile(self, name: str, block: str, label: str) -> _Part:
         located = self._locate(name, block)
         if located is None:
             if name not in self._files and not any(key[0] == name for key in self._tab):
@@ -285,22 +313,14 @@ class TemplateLibrary:
             except Exception as error:
                 raise DraftError(f"template {name} ({label}, Templates row {row}): "
                                  f"{reason(error)}") from None
-            return lambda values: "".join(template.root_render_func(template.new_context(values)))
+            return _Part(template, (), template.root_render_func)
         chain = self._chain(name)
         if isinstance(chain, str):
             kind = "email" if block == "subject" else label  # the file, not one block, is broken
             raise DraftError(f"template {name} ({kind}): {chain}")
-        first, parents = chain[0], chain[1:]
-
-        def render_block(values: dict[str, Any]) -> str:
-            context = first.new_context(values)
-            # What {% extends %} does at run time, done here because only one block is rendered.
-            for parent in parents:
-                for block_name, function in parent.blocks.items():
-                    context.blocks.setdefault(block_name, []).append(function)
-            return "".join(context.blocks[found][0](context))
-
-        return render_block
+        # The block the first template in the chain to define it gives (as {% extends %} does).
+        run = next(template.blocks[found] for template in chain if found in template.blocks)
+        return _Part(chain[0], tuple(chain[1:]), run)
 
     # -- rendering -------------------------------------------------------------------------------
     def render(self, name: str, channel: str, lead: LeadContext, step: StepContext,
@@ -315,28 +335,36 @@ class TemplateLibrary:
             raise DraftError(f"no template called {name!r}")
         values = {"lead": lead, "step": step, "sender": sender, "today": today,
                   "channel": channel}
+        # A file's subject and body blocks run in one context, as they would in a full render.
+        contexts: dict[Template, Context] = {}
         subject = ""
         if block == "email":
-            subject = " ".join(self._run(key, "subject", "email subject", values).split())
+            part = self._part(key, "subject", "email subject")
+            subject = " ".join(_run(part, values, contexts, key, "email subject").split())
             if not subject:
                 raise DraftError(f"template {key} (email): the subject is empty")
-        body = tidy(self._run(key, block, block, values))
+        body = tidy(_run(self._part(key, block, block), values, contexts, key, block))
         if not body:
             raise DraftError(f"template {key} ({block}): the message is empty")
         return Draft(channel=channel, subject=subject, body=body)
-
-    def _run(self, name: str, block: str, label: str, values: dict[str, Any]) -> str:
-        renderer = self._renderer(name, block, label)
-        try:
-            return renderer(values)
-        except Exception as error:  # a broken template flags one lead, never more
-            raise DraftError(f"template {name} ({label}): {reason(error)}") from None
 
     def check(self) -> list[str]:
         """Problems with the templates, one line each (see ``sheetfollow.draftcheck``)."""
         from sheetfollow.draftcheck import check_library  # draftcheck builds on this module
 
         return check_library(self)
+
+
+def _run(part: _Part, values: dict[str, Any], contexts: dict[Template, Context], name: str,
+         label: str) -> str:
+    """The text of ``part``, in the context already made for its template if there is one."""
+    try:
+        context = contexts.get(part.template)
+        if context is None:
+            context = contexts[part.template] = part.context(values)
+        return "".join(part.run(context))
+    except Exception as error:  # a broken template flags one lead, never more
+        raise DraftError(f"template {name} ({label}): {reason(error)}") from None
 
 
 def _extends(template: nodes.Template) -> str | None:

@@ -6,7 +6,6 @@ twice on the same inputs it gives the same answer, which is what makes a second 
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 from dataclasses import dataclass, field, replace
 
@@ -62,6 +61,11 @@ class LeadState:
     first_seen: dt.date | None = None
     last_method: str = ""
 
+    def copy(self) -> LeadState:
+        twin = object.__new__(LeadState)
+        twin.__dict__.update(self.__dict__)
+        return twin
+
 
 @dataclass(frozen=True)
 class Event:
@@ -116,7 +120,7 @@ def follow_up(row: LeadRow, state: LeadState | None, rules: Rules) -> Outcome:
     """Compute one lead's next follow-up from its row, what we remembered, and the rules."""
     today = rules.today
     seen_before = state is not None
-    st = copy.copy(state) if state else LeadState(id=row.id, first_seen=today)
+    st = state.copy() if state else LeadState(id=row.id, first_seen=today)
     if row.problems:
         # Nothing is remembered about a row we cannot read: once fixed, it is seen afresh.
         return Outcome(state, "INVALID", row.next_date, False, reason="; ".join(row.problems))
@@ -291,14 +295,18 @@ def _stopped(st: LeadState, row: LeadRow, status: str, events) -> Outcome:
 
 
 def _warnings(row: LeadRow, step: Step, cadence: Cadence | None) -> list[str]:
+    """Advice shown after the flag. A channel the lead prefers but cannot be reached on counts:
+    the user meant to call, and has no number to call."""
+    wanted = {step.channel, row.preferred_channel}
     warnings = []
-    if step.channel == "email" and not row.email:
+    if "email" in wanted and not row.email:
         warnings.append("no email")
-    if step.channel in PHONE_CHANNELS and not row.phone:
+    if wanted & set(PHONE_CHANNELS) and not row.phone:
         warnings.append("no phone")
     if not row.notes.strip():
         warnings.append("add notes")
-    if cadence is not None and not cadence.repeats and step.number == cadence.total:
+    if (cadence is not None and not cadence.repeats and cadence.name != REENGAGE
+            and step.number == cadence.total):
         warnings.append("final touch")
     return warnings
 

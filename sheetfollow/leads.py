@@ -53,19 +53,20 @@ def read_leads(grid: Grid | None, settings: Settings, epoch: dt.date,
 
 def _read_row(grid: Grid, number: int, columns: ColumnMap, settings: Settings,
               epoch: dt.date) -> LeadRow | None:
+    values = grid.rows[number - 1]
+    width = len(values)
+    fields = columns.fields
+
     def raw(name: str) -> Value:
-        col = columns.get(name)
-        return grid.cell(number, col) if col else None
+        col = fields.get(name)
+        return values[col - 1] if col is not None and col <= width else None
 
-    def text(name: str) -> str:
-        return as_text(raw(name))
-
-    if all(as_text(raw(f)) == "" for f in INPUT_COLUMNS):
+    if all(raw(f) in (None, "") for f in INPUT_COLUMNS):
         return None  # a blank row between leads
     problems: list[str] = []
 
     def cell(name: str) -> str:
-        return f"{LEAD_COLUMNS[name][0]} ({column_letter(columns.fields[name])}{number})"
+        return f"{LEAD_COLUMNS[name][0]} ({column_letter(fields[name])}{number})"
 
     def date(name: str) -> dt.date | None:
         try:
@@ -74,7 +75,7 @@ def _read_row(grid: Grid, number: int, columns: ColumnMap, settings: Settings,
             problems.append(f"{cell(name)}: {exc}")
             return None
 
-    name = text("name")
+    name = as_text(raw("name"))
     if not name:
         problems.append(f"{cell('name')} is empty")
     value = None
@@ -85,29 +86,30 @@ def _read_row(grid: Grid, number: int, columns: ColumnMap, settings: Settings,
     except BadValue as exc:
         problems.append(f"{cell('value')}: {exc}")
     preferred_day = None
-    if text("preferred_day"):
+    day_text = as_text(raw("preferred_day"))
+    if day_text:
         try:
-            preferred_day = read_weekday(text("preferred_day"))
+            preferred_day = read_weekday(day_text)
         except BadValue as exc:
             problems.append(f"{cell('preferred_day')}: {exc}")
-    next_col = columns.get("next_date")
+    next_col = fields.get("next_date")
     last_contact = date("last_contact")
     next_date = date("next_date")
     return LeadRow(
         row=number,
-        id=text("id"),
+        id=as_text(raw("id")),
         name=name,
-        company=text("company"),
-        email=text("email"),
-        phone=text("phone"),
+        company=as_text(raw("company")),
+        email=as_text(raw("email")),
+        phone=as_text(raw("phone")),
         last_contact=last_contact,
-        method=text("method").casefold(),
-        notes=text("notes"),
+        method=as_text(raw("method")).casefold(),
+        notes=as_text(raw("notes")),
         next_date=next_date,
-        next_date_formula=bool(next_col and grid.is_formula(number, next_col)),
-        stage=text("stage"),
+        next_date_formula=bool(next_col and (number, next_col) in grid.formulas),
+        stage=as_text(raw("stage")),
         value=value,
-        preferred_channel=text("preferred_channel").casefold(),
+        preferred_channel=as_text(raw("preferred_channel")).casefold(),
         preferred_day=preferred_day,
         dnc=read_yes(raw("dnc")),
         problems=tuple(problems),

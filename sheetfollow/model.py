@@ -32,10 +32,10 @@ class Link:
     label: str
 
 
-# What a cell holds as read: text, a number (dates are serial numbers), a boolean, an error or
-# nothing. Written values may also be ``datetime.date`` (stored as a serial with a date format)
-# and ``Link``.
-Value = str | float | int | bool | CellError | None
+# What a cell holds as read: text, a number (dates may be serial numbers), a date (backends that
+# know a cell is date-formatted may say so), a boolean, an error or nothing. Written values may
+# also be ``datetime.date`` (stored as a serial with a date format) and ``Link``.
+Value = str | float | int | bool | dt.date | CellError | None
 WriteValue = str | float | int | bool | dt.date | Link | None
 
 

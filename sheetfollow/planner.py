@@ -21,7 +21,7 @@ from .model import Grid, Link, Value, WorkbookData, WriteValue
 from .schedule import Calendar
 from .settings import Settings, read_settings
 from .state import read_state, state_rows
-from .values import BadValue, as_text, date_to_serial, read_date
+from .values import BadValue, as_text, read_date
 
 # Columns the sync adds to Leads when they are missing, in this order.
 ADDED_COLUMNS = ("last_contact", "method", "next_date", "id", "flag", "next_step")
@@ -223,17 +223,35 @@ def _short_step(outcome: Outcome) -> str:
 
 def same(current: Value, new: WriteValue, epoch: dt.date) -> bool:
     """Whether a cell already shows ``new``, so writing it would change nothing."""
-    if isinstance(new, Link):
-        new = new.label
-    if new is None or new == "":
-        return current is None or current == ""
-    if isinstance(new, bool) or isinstance(current, bool):
-        return type(new) is type(current) and new == current
-    if isinstance(new, dt.date):
-        return isinstance(current, (int, float)) and current == date_to_serial(new, epoch)
-    if isinstance(new, (int, float)):
-        return isinstance(current, (int, float)) and float(current) == float(new)
-    return isinstance(current, str) and current == new
+    return shown(current, epoch) == shown(new, epoch)
+
+
+def shown(value: Value | WriteValue, epoch: dt.date):
+    """What a cell shows, comparable across what was read and what would be written: dates as
+    serial numbers, links as their label, '' as nothing, and booleans kept apart from 0 and 1."""
+    kind = type(value)
+    if kind is str:
+        return value or None
+    if value is None:
+        return None
+    if kind is bool:
+        return ("bool", value)
+    if kind is int or kind is float:
+        return float(value)
+    if kind is dt.date:
+        return float((value - epoch).days)
+    if kind is dt.datetime:
+        return float((value.date() - epoch).days)
+    if kind is Link:
+        return value.label or None
+    return value
+
+
+def _row_shown(row, epoch: dt.date) -> tuple:
+    values = [shown(v, epoch) for v in row]
+    while values and values[-1] is None:
+        values.pop()
+    return tuple(values)
 
 
 def _replace_tab(changes: ChangeSet, grid: Grid | None, name: str,
@@ -246,21 +264,13 @@ def _replace_tab(changes: ChangeSet, grid: Grid | None, name: str,
 
 
 def _grid_equals(grid: Grid, rows: list[list[WriteValue]], epoch: dt.date) -> bool:
-    height = max(len(rows), _last_nonempty(grid.rows))
-    for r in range(1, height + 1):
-        new = rows[r - 1] if r <= len(rows) else []
-        width = max(len(new), len(grid.rows[r - 1]) if r <= grid.height else 0)
-        for c in range(1, width + 1):
-            if not same(grid.cell(r, c), new[c - 1] if c <= len(new) else None, epoch):
-                return False
-    return True
-
-
-def _last_nonempty(rows: list[list[Value]]) -> int:
-    for index in range(len(rows), 0, -1):
-        if any(v not in (None, "") for v in rows[index - 1]):
-            return index
-    return 0
+    old = [_row_shown(r, epoch) for r in grid.rows]
+    new = [_row_shown(r, epoch) for r in rows]
+    while old and not old[-1]:
+        old.pop()
+    while new and not new[-1]:
+        new.pop()
+    return old == new
 
 
 def _event_key(event: Event) -> tuple:

@@ -57,6 +57,8 @@ def read_date(value: Value, epoch: dt.date, day_first: bool | None) -> dt.date |
     """
     if value is None:
         return None
+    if isinstance(value, dt.date):
+        return value.date() if isinstance(value, dt.datetime) else value
     if isinstance(value, bool):
         raise BadValue(f"{str(value).upper()} is not a date")
     if isinstance(value, CellError):
@@ -183,10 +185,15 @@ def read_weekday(text: str) -> int:
 
 def as_text(value: Value) -> str:
     """A cell shown as text: numbers without a useless .0, nothing as ''."""
+    kind = type(value)
+    if kind is str:
+        return value.strip()
     if value is None:
         return ""
-    if isinstance(value, bool):
+    if kind is bool:
         return "TRUE" if value else "FALSE"
+    if isinstance(value, dt.date):
+        return value.date().isoformat() if isinstance(value, dt.datetime) else value.isoformat()
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value).strip()

@@ -353,6 +353,13 @@ def test_append_writes_after_the_table_and_grows_the_grid(fake, gc):
     assert fake.sheet_properties(key, "Log")["gridProperties"]["rowCount"] == 4
 
 
+def test_append_stops_the_table_at_a_blank_row(fake, gc):
+    key = fake.create_spreadsheet("Gap", {"Log": [["a"], ["b"], [], ["d"]]})
+    response = gc.open_by_key(key).sheet1.append_row(["c"])
+    assert response["tableRange"] == "Log!A1:A2"
+    assert fake.get_values(key, "Log") == [["a"], ["b"], ["c"], ["d"]]
+
+
 def test_clear_keeps_formats(fake, key, gc):
     gc.open_by_key(key).values_clear("Leads!C2:C3")
     assert fake.cell(key, "Leads", "C2") == {
@@ -755,7 +762,7 @@ def test_delay_triggers_client_timeouts(fake, key, gc):
     assert fake.get_values(key, "Leads", "F1") == [["late"]]  # the write landed anyway
 
 
-def test_oversized_bodies_are_refused(key):
+def test_oversized_bodies_are_refused():
     with FakeSheets(max_body_bytes=2000) as small:
         key = small.create_spreadsheet("Big", {"Leads": [["a"]]})
         sh = small.gspread_client().open_by_key(key)
@@ -811,7 +818,29 @@ def test_before_next_write_runs_between_read_and_write(fake, key, gc):
     assert len(seen) == 1
 
 
+def test_write_hook_may_edit_over_http_too(fake, key):
+    user, sync = fake.gspread_client(), fake.gspread_client()
+    user_sheet = user.open_by_key(key).sheet1
+    fake.before_next_write(lambda _: user_sheet.update([["edited by user"]], "B3"))
+    sync.open_by_key(key).sheet1.update([["from sync"]], "F3")
+    assert fake.get_values(key, "Leads", "B3:F3") == [
+        ["edited by user", 45352, 300.5, True, "from sync"]
+    ]
+    assert [r.path.rsplit("/", 1)[-1] for r in fake.api_requests if r.is_write] == [
+        "'Leads'!F3",
+        "'Leads'!B3",
+    ]
+
+
 # ---------------------------------------------------------------- plumbing
+
+
+def test_token_path_is_configurable():
+    with FakeSheets(token_path="/oauth2/v4/token") as other:
+        key = other.create_spreadsheet("T", {"S": [["a"]]})
+        assert other.service_account_info()["token_uri"].endswith("/oauth2/v4/token")
+        assert other.gspread_client().open_by_key(key).sheet1.get_all_values() == [["a"]]
+        assert other.requests[0].path == "/oauth2/v4/token"
 
 
 def test_drive_urls_are_rewritten_too_so_tests_never_reach_google(fake, key, gc):

@@ -21,7 +21,7 @@ _VALUE_KINDS = (NUMBER, STRING, BOOL, FORMULA)
 
 def apply_batch(ss: Spreadsheet, body: dict) -> tuple[Spreadsheet, dict]:
     """Run a batch on a copy; returns the new spreadsheet and the API response."""
-    work = copy.deepcopy(ss)
+    work = ss.clone()
     replies = []
     for i, request in enumerate(body.get("requests") or []):
         if not isinstance(request, dict) or len(request) != 1:
@@ -152,7 +152,7 @@ def add_sheet(ss: Spreadsheet, args: dict) -> dict:
 def duplicate_sheet(ss: Spreadsheet, args: dict) -> dict:
     source = sheet_of(ss, args.get("sourceSheetId"))
     title = args.get("newSheetName") or f"Copy of {source.title}"
-    copied = copy.deepcopy(source)
+    copied = source.clone()
     if ss.sheet_by_title(title) is not None:
         raise invalid(f'A sheet with the name "{title}" already exists. Please enter another name.')
     copied.title = title

@@ -169,7 +169,8 @@ def apply_parsed(cell: Cell, parsed: Parsed) -> None:
     """Store a parsed input; a date's format is set only when the cell has no number format."""
     cell.kind, cell.value = parsed.kind, parsed.value
     if parsed.number_format and "numberFormat" not in cell.format:
-        cell.format["numberFormat"] = dict(parsed.number_format)
+        # A new dict, never an edit in place: clones of a sheet share format dicts.
+        cell.format = {**cell.format, "numberFormat": dict(parsed.number_format)}
 
 
 # ---------------------------------------------------------------- dates and numbers

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 import random
 from dataclasses import dataclass, field
@@ -58,6 +59,25 @@ class Sheet:
             props["hidden"] = True
         props.update(self.extra_properties)
         return props
+
+    def clone(self) -> Sheet:
+        """A copy whose cells can change without touching this sheet (format and validation
+        dicts are shared: every change replaces them rather than editing them in place)."""
+        twin = copy.copy(self)
+        twin.cells = {
+            k: Cell(c.kind, c.value, c.format, c.validation) for k, c in self.cells.items()
+        }
+        for name in (
+            "extra_properties",
+            "extra_grid",
+            "charts",
+            "conditional_formats",
+            "protected_ranges",
+            "basic_filter",
+            "dimension_properties",
+        ):
+            setattr(twin, name, copy.deepcopy(getattr(self, name)))
+        return twin
 
     def cell(self, row: int, col: int, create: bool = False) -> Cell | None:
         found = self.cells.get((row, col))
@@ -120,11 +140,6 @@ class Sheet:
         self.row_count, self.column_count = rows, cols
         self.cells = {k: v for k, v in self.cells.items() if k[0] < rows and k[1] < cols}
 
-    def used_rows(self, c1: int, c2: int) -> int:
-        """One past the last row holding a value within columns [c1, c2)."""
-        rows = [r for (r, c), cell in self.cells.items() if c1 <= c < c2 and not cell.is_blank()]
-        return max(rows) + 1 if rows else 0
-
 
 @dataclass
 class Spreadsheet:
@@ -139,6 +154,16 @@ class Spreadsheet:
 
     def __post_init__(self) -> None:
         self._ids = random.Random(self.spreadsheet_id)
+
+    def clone(self) -> Spreadsheet:
+        """A copy to apply a batch to, so a failing batch leaves this one untouched."""
+        twin = copy.copy(self)
+        twin.sheets = [sheet.clone() for sheet in self.sheets]
+        twin.shared_with = dict(self.shared_with)
+        twin.extra_properties = copy.deepcopy(self.extra_properties)
+        twin._ids = random.Random()
+        twin._ids.setstate(self._ids.getstate())
+        return twin
 
     # -- lookups
     def sheet_by_title(self, title: str) -> Sheet | None:

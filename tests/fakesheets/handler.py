@@ -180,23 +180,29 @@ def route(
 ) -> Any:
     """Answer one Sheets API call for an authenticated token."""
     with fake._lock:
-        ss = fake._spreadsheets.get(spreadsheet_id)
-        if ss is None:
-            raise not_found()
-        role = ss.shared_with.get(token.email)
-        if role is None:
-            raise permission_denied()
+        ss = _permitted(fake, spreadsheet_id, token, write=method != "GET")
         if method == "GET":
             return _read(ss, rest, query)
-        if role not in ("writer", "owner"):
-            raise permission_denied()
-        if not token.can_write():
-            raise ApiError(403, "Request had insufficient authentication scopes.")
         data = _json(body)
-        # The hook sees the sheet before the write, as a user editing in between would.
-        fake._run_write_hook(spreadsheet_id, rest)
-        ss = fake._spreadsheets[spreadsheet_id]
+    # A user's edit between the client's read and this write. It runs outside the lock, so the
+    # callback may change the sheet through the helpers or even over HTTP.
+    fake._run_write_hook(spreadsheet_id, rest)
+    with fake._lock:
+        ss = _permitted(fake, spreadsheet_id, token, write=True)
         return _write(fake, ss, method, rest, query, data)
+
+
+def _permitted(fake: FakeSheets, spreadsheet_id: str, token: Token, write: bool) -> Spreadsheet:
+    """The spreadsheet, if this token's account may read (or write) it; else 404 or 403."""
+    ss = fake._spreadsheets.get(spreadsheet_id)
+    if ss is None:
+        raise not_found()
+    role = ss.shared_with.get(token.email)
+    if role is None or (write and role not in ("writer", "owner")):
+        raise permission_denied()
+    if write and not token.can_write():
+        raise ApiError(403, "Request had insufficient authentication scopes.")
+    return ss
 
 
 def _read(ss: Spreadsheet, rest: str, query: dict) -> Any:

@@ -308,20 +308,23 @@ class FakeSheets:
         """Everything about a spreadsheet as plain data, to compare before and after a sync."""
         with self._lock:
             ss = self._get(spreadsheet_id)
-            return {
-                "properties": ss.properties(),
-                "sheets": [
-                    {
-                        "properties": s.properties(),
-                        "cells": {
-                            cell_name(r, c): ss.cell_data(s, r, c) for (r, c) in sorted(s.cells)
-                        },
-                        "charts": copy.deepcopy(s.charts),
-                        "conditionalFormats": copy.deepcopy(s.conditional_formats),
-                    }
-                    for s in ss.sheets
-                ],
-            }
+            return copy.deepcopy(
+                {
+                    "properties": ss.properties(),
+                    "sheets": [
+                        {
+                            "properties": s.properties(),
+                            "cells": {
+                                cell_name(r, c): ss.cell_data(s, r, c) for (r, c) in sorted(s.cells)
+                            },
+                            "charts": s.charts,
+                            "conditionalFormats": s.conditional_formats,
+                            "basicFilter": s.basic_filter,
+                        }
+                        for s in ss.sheets
+                    ],
+                }
+            )
 
     def batch_update(self, spreadsheet_id: str, requests: list[dict]) -> dict:
         """Apply spreadsheets:batchUpdate requests directly (a user changing the sheet)."""
@@ -450,8 +453,7 @@ class FakeSheets:
     def _run_write_hook(self, spreadsheet_id: str, rest: str) -> None:
         hook = self.traffic.take_hook(rest)
         if hook is not None:
-            with self._lock:
-                hook.callback(spreadsheet_id)
+            hook.callback(spreadsheet_id)
 
     def _sleep(self, seconds: float) -> None:
         self._stopping.wait(seconds)  # returns at once when the fake stops

@@ -261,9 +261,11 @@ def append(
     input_option: str | None,
     insert_option: str | None,
 ) -> dict:
-    """values.append: find the table at the range and write after its last row.
+    """values.append: find the table at the range and write on the row after it.
 
-    Rows are added to the grid as needed (as Google does); columns are not.
+    As Google does: the table is the first block of consecutive non-empty rows in the range (a
+    blank row ends it); a single-cell range whose cell row is blank is written in place (gspread's
+    insert_row relies on this). Rows are added to the grid as needed; columns are not.
     """
     sheet, rng = resolve(ss, text)
     insert_option = check_option(
@@ -271,27 +273,37 @@ def append(
     )
     rows = _oriented(values, check_option("major_dimension", major, DIMENSIONS, "ROWS"))
     parse = _parser(ss, input_option)
-    r1, c1, _, c2 = rng.clip(sheet.row_count, sheet.column_count)
-    used = sheet.used_rows(c1, c2)
-    start = max(r1, used)
+    first, start, c1, table_c2 = _find_table(sheet, rng)
     height, width = len(rows), max((len(r) for r in rows), default=0)
     sheet.check_grid(0, c1 + width, start, c1)
     parsed = [[None if v is None else parse(v) for v in row] for row in rows]
+    response: dict[str, Any] = {"spreadsheetId": ss.spreadsheet_id}
+    if first is not None:
+        response["tableRange"] = format_range(sheet.title, first, c1, start, table_c2)
     if insert_option == "INSERT_ROWS" and start < sheet.row_count:
         sheet.insert("ROWS", start, height)
     elif start + height > sheet.row_count:
         sheet.row_count = start + height
     ss.check_cell_limit()
-    response: dict[str, Any] = {"spreadsheetId": ss.spreadsheet_id}
-    if used > r1:
-        table_cols = [
-            c
-            for (r, c), cell in sheet.cells.items()
-            if r1 <= r < used and c1 <= c < c2 and not cell.is_blank()
-        ]
-        response["tableRange"] = format_range(sheet.title, r1, c1, used, max(table_cols) + 1)
     response["updates"] = store_block(ss, sheet, start, c1, parsed)
     return response
+
+
+def _find_table(sheet: Sheet, rng: A1Range) -> tuple[int | None, int, int, int]:
+    """(first table row or None, row to write at, first column, end column of the table)."""
+    r1, c1, r2, c2 = rng.clip(sheet.row_count, sheet.column_count)
+    if rng.single_cell:
+        r2, c2 = sheet.row_count, sheet.column_count
+    filled: dict[int, int] = {}  # row -> one past its last filled column
+    for (r, c), cell in sheet.cells.items():
+        if r1 <= r < r2 and c1 <= c < c2 and not cell.is_blank():
+            filled[r] = max(filled.get(r, 0), c + 1)
+    if not filled or (rng.single_cell and r1 not in filled):
+        return None, r1, c1, c1
+    first = end = min(filled)
+    while end in filled:
+        end += 1
+    return first, end, c1, max(filled[r] for r in range(first, end))
 
 
 def clear(ss: Spreadsheet, text: str) -> str:

@@ -130,10 +130,7 @@ class Package:
             return self.zip.read(name)
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError,
                 KeyError) as exc:
-            raise TargetError(
-                f"{self.label} is damaged: its part {part} cannot be unpacked ({exc}); "
-                + DAMAGED_FIX
-            ) from exc
+            raise _unpack_error(part, self.label, exc) from exc
 
     def _inflate(self, info: zipfile.ZipInfo) -> bytes:
         """A big deflated part inflated into one buffer of its known size (``ZipFile.read``
@@ -150,15 +147,12 @@ class Package:
             raise zipfile.BadZipFile(f"Bad CRC-32 for file {info.filename!r}")
         return data
 
-    def open(self, part: str):
+    def open(self, part: str) -> _Stream:
         """A stream of the part's bytes, for parsing big sheets without holding them whole."""
         try:
-            return self.zip.open(self.actual(part))
-        except (zipfile.BadZipFile, zlib.error, OSError, NotImplementedError) as exc:
-            raise TargetError(
-                f"{self.label} is damaged: its part {part} cannot be unpacked ({exc}); "
-                + DAMAGED_FIX
-            ) from exc
+            return _Stream(self.zip.open(self.actual(part)), part, self.label)
+        except (zipfile.BadZipFile, zlib.error, OSError, NotImplementedError, KeyError) as exc:
+            raise _unpack_error(part, self.label, exc) from exc
 
     def xml(self, part: str) -> etree._Element:
         """The part parsed as a tree (only small parts: workbook, styles, rels, tables)."""
@@ -199,7 +193,7 @@ class Package:
         return entries
 
     def write(self, fileobj, replaced: dict[str, Chunks], added: list[tuple[str, Chunks]],
-              level: int = 6) -> None:
+              level: int = 4) -> None:
         """Write the package to ``fileobj``: the same entries in the same order, some replaced,
         new ones at the end. Every entry is deflated; names, dates and attributes are kept.
         A replacement is bytes or a list of byte chunks (big sheets are never joined)."""
@@ -233,6 +227,30 @@ def _write(out: zipfile.ZipFile, info: zipfile.ZipInfo, data, level: int) -> Non
     with out.open(info, "w") as dest:
         for chunk in chunks:
             dest.write(chunk)
+
+
+class _Stream:
+    """A part being read; a damaged zip shows up as a clear error, whenever it is met."""
+
+    def __init__(self, raw, part: str, label: str):
+        self.raw, self.part, self.label = raw, part, label
+
+    def read(self, size: int = -1) -> bytes:
+        try:
+            return self.raw.read(size)
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
+            raise _unpack_error(self.part, self.label, exc) from exc
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.raw.close()
+
+
+def _unpack_error(part: str, label: str, exc: Exception) -> TargetError:
+    return TargetError(f"{label} is damaged: its part {part} cannot be unpacked ({exc}); "
+                       + DAMAGED_FIX)
 
 
 def _keep_extra(extra: bytes) -> bytes:

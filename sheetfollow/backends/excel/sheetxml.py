@@ -151,7 +151,7 @@ def attributes(raw: bytes) -> dict[bytes, bytes]:
             for m in _ATTR.finditer(raw)}
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     """Where one ``<row>`` sits in the sheet's bytes (offsets: the sheet is not copied)."""
 

@@ -79,9 +79,18 @@ class Structure:
 
     def hide(self, name: str) -> None:
         el = self._sheet_element(name)
-        if el is not None and el.get("state") not in ("hidden", "veryHidden"):
-            el.set("state", "hidden")
-            self._changed.add(self.pkg.workbook_part)
+        if el is None or el.get("state") in ("hidden", "veryHidden"):
+            return
+        el.set("state", "hidden")
+        self._changed.add(self.pkg.workbook_part)
+        # Excel will not open on a hidden tab: move the active tab to the first visible one.
+        sheets = list(el.getparent().iter(self._ns() + "sheet"))
+        index = sheets.index(el)
+        visible = next((i for i, s in enumerate(sheets)
+                        if s.get("state") not in ("hidden", "veryHidden")), None)
+        for view in self.workbook.iter(self._ns() + "workbookView"):
+            if visible is not None and view.get("activeTab", "0") == str(index):
+                view.set("activeTab", str(visible))
 
     def full_calc_on_load(self) -> None:
         """Ask Excel and LibreOffice to recalculate formulas when the file is next opened."""
