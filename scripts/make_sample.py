@@ -1,4 +1,4 @@
-"""Rebuild sample_pipeline.xlsx: the example leads after five weeks of real use.
+"""Rebuild sample_pipeline.xlsx: the example leads after four weeks of real use.
 
 It creates the example workbook as of Tuesday 2026-10-27, then plays a salesperson's weekdays up to
 Friday 2026-11-20: each morning a sync, then touches recorded on most of the leads the Due tab

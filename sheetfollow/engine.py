@@ -80,6 +80,7 @@ class Event:
     step: str  # e.g. "2/5"
     channel: str
     source: str  # "sheet", "done", "first seen", or "Contacted → Proposal Sent" for stages
+    due: dt.date | None = None  # for a touch: the follow-up date it answered
 
 
 @dataclass(frozen=True)
@@ -146,6 +147,7 @@ def follow_up(row: LeadRow, state: LeadState | None, rules: Rules) -> Outcome:
         method = row.method
         pending = _pending_step(cadence, st) if seen_before and st.last_touch else None
         label = _step_text(pending, cadence)
+        answered = (st.agreed or st.written_next) if seen_before else None
         st.last_touch, st.last_method, st.step = touch, method, step_done
         st.touches += 1
         st.cadence_touches += 1 if seen_before else 0
@@ -153,7 +155,7 @@ def follow_up(row: LeadRow, state: LeadState | None, rules: Rules) -> Outcome:
             st.agreed = None
         events.append(Event(touch, "touch", row.id, row.name, row.stage,
                             st.cadence or (rule.cadence or ""), label,
-                            method or (pending.channel if pending else ""), source))
+                            method or (pending.channel if pending else ""), source, answered))
     elif touch is not None and touch < (st.last_touch or touch):
         st.last_touch = touch  # the user corrected the date backwards
 

@@ -122,7 +122,9 @@ DUE_HEADER = ("Done", "Due Date", "Days Overdue", "Lead", "Company", "Channel", 
               "Subject", "Message", "Open", "Value", "Flag", "Why", "ID")
 UPCOMING_TITLE = "Upcoming"
 
-LOG_HEADER = ("Date", "Event", "ID", "Name", "Stage", "Cadence", "Step", "Channel", "Source")
+# Due: for a touch, the follow-up date it answered (to measure on-time rates); empty otherwise.
+LOG_HEADER = ("Date", "Event", "ID", "Name", "Stage", "Cadence", "Step", "Channel", "Source",
+              "Due")
 
 STATE_HEADER = ("ID", "Stage", "Cadence", "Step", "Last Touch", "Touches", "Cadence Touches",
                 "Written Next", "Agreed", "First Seen", "Last Method")

@@ -118,6 +118,10 @@ def plan_sync(data: WorkbookData, inputs: Inputs, today: dt.date) -> SyncPlan:
     _replace_tab(changes, data.grid(STATE), STATE, state_rows(new_states), epoch, hidden=True)
     new_events = [e for e in events if _event_key(e) not in logged]
     if new_events:
+        if log_grid is not None:  # a Log from an older version gains the newer columns' headers
+            header = log_grid.rows[0] if log_grid.rows else []
+            for col in range(len(header) + 1, len(LOG_HEADER) + 1):
+                changes.cells.append(CellWrite(log_grid.name, 1, col, LOG_HEADER[col - 1]))
         changes.appends.append(RowAppend(log_grid.name if log_grid else LOG, list(LOG_HEADER),
                                          [_log_row(e) for e in new_events]))
     return SyncPlan(today, settings, changes, results, due, upcoming, new_events, problems, done,
@@ -299,4 +303,5 @@ def _logged(grid: Grid | None, epoch: dt.date) -> tuple[set[tuple], set[str]]:
 
 
 def _log_row(e: Event) -> list[WriteValue]:
-    return [e.date, e.kind, e.lead_id, e.name, e.stage, e.cadence, e.step, e.channel, e.source]
+    return [e.date, e.kind, e.lead_id, e.name, e.stage, e.cadence, e.step, e.channel, e.source,
+            e.due]

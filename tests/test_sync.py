@@ -176,3 +176,11 @@ def test_missing_leads_tab_and_name_column_fail_before_writing(make_book):
     book = make_book({"Leads": [["Who", "Email"], ["Ana", "a@x.com"]]})
     with pytest.raises(WorkbookError, match="no Name column"):
         book.sync(MON)
+
+
+def test_log_from_an_older_version_gains_the_due_header(make_book):
+    book = make_book({**leads(ANA), "Log": [["Date", "Event", "ID", "Name", "Stage", "Cadence",
+                                             "Step", "Channel", "Source"]]})
+    book.sync(MON)
+    log = book.rows("Log")
+    assert log[0][9] == "Due" and len(log) == 2 and log[1][8] == "first seen"
