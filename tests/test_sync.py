@@ -184,3 +184,17 @@ def test_log_from_an_older_version_gains_the_due_header(make_book):
     book.sync(MON)
     log = book.rows("Log")
     assert log[0][9] == "Due" and len(log) == 2 and log[1][8] == "first seen"
+
+
+def test_template_reaching_for_python_internals_flags_only_its_leads(make_book):
+    evil = "{{ ''.__class__.__mro__[1].__subclasses__() }}{% include '/etc/passwd' %}"
+    book = make_book({**leads(ANA, CHLOE),
+                      "Templates": [["Template", "Channel", "Subject", "Body"],
+                                    ["first_contact", "email", "Hi", evil]]})
+    report = book.sync(MON)
+    flags = book.column("Leads", "Flag")
+    assert flags[1].startswith("INVALID template first_contact")  # Chloé: first contact
+    assert flags[0].startswith("OVERDUE")  # Ana's step uses another template and syncs
+    messages = " ".join(str(v) for v in book.column("Due", "Message"))
+    assert "root:" not in messages and "subclasses" not in messages
+    assert report.written
