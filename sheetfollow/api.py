@@ -12,7 +12,6 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .backends.base import ApplyResult, Backend
@@ -163,12 +162,23 @@ def today_for(data: WorkbookData) -> dt.date:
     return dt.date.today()
 
 
-def init(path: str | os.PathLike, *, example: bool = False, today: dt.date | None = None) -> Path:
-    """Create a new workbook with every tab; ``example`` fills it with realistic leads."""
-    from .newbook import create_excel_workbook
+def init(path: str | os.PathLike, *, example: bool = False, today: dt.date | None = None,
+         **options) -> str:
+    """Create a new workbook with every tab; ``example`` fills it with realistic leads.
 
-    create_excel_workbook(path, example=example, today=today or dt.date.today())
-    return Path(path)
+    For a Google Sheet (URL or gsheet:KEY) the sheet must exist and be empty: sheetfollow cannot
+    create spreadsheets in your Drive, only set up one you shared with it.
+    """
+    from .newbook import create_excel_workbook, workbook_tabs
+    from .targets import is_google
+
+    today = today or dt.date.today()
+    if is_google(os.fspath(path)):
+        backend = open_backend(path, **options)
+        backend.initialize(workbook_tabs(example, today))
+        return backend.description
+    create_excel_workbook(path, example=example, today=today)
+    return os.fspath(path)
 
 
 @dataclass

@@ -9,6 +9,7 @@ import sys
 import click
 
 from . import __version__, api
+from .cli_google import doctor, google_options
 from .errors import SheetfollowError
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
@@ -36,6 +37,11 @@ templates_option = click.option("--templates", "templates", metavar="DIR", defau
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for machines.")
 
 
+def google(credentials, oauth_client) -> dict:
+    """The Google options a command was given (Excel targets take none)."""
+    return {k: v for k, v in (("credentials", credentials), ("oauth_client", oauth_client)) if v}
+
+
 def run(action):
     """Turn the library's errors into one-line messages and the right exit status."""
     try:
@@ -55,12 +61,15 @@ def cli():
 
 
 @cli.command(context_settings=CONTEXT)
-@click.argument("path", type=click.Path(dir_okay=False))
+@click.argument("path")
 @click.option("--example", is_flag=True, help="Fill the new workbook with example leads.")
 @today_option
-def init(path, example, today):
-    """Create a new workbook with every tab, dropdowns and date formats."""
-    created = run(lambda: api.init(path, example=example, today=today))
+@google_options
+def init(path, example, today, credentials, oauth_client):
+    """Create a new workbook (PATH.xlsx), or set up an empty Google Sheet (its URL or gsheet:KEY),
+    with every tab, dropdowns and date formats."""
+    created = run(lambda: api.init(path, example=example, today=today,
+                                   credentials=credentials, oauth_client=oauth_client))
     click.echo(f"Created {created}. Add your leads to the Leads tab, then run: "
                f"sheetfollow sync {created}")
 
@@ -72,9 +81,11 @@ def init(path, example, today):
 @json_option
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing unless something failed.")
 @templates_option
-def sync(target, today, dry_run, as_json, quiet, templates):
+@google_options
+def sync(target, today, dry_run, as_json, quiet, templates, credentials, oauth_client):
     """Recompute next dates, flags and drafts, and write them and the Due tab."""
-    report = run(lambda: api.sync(target, today, dry_run=dry_run, templates=templates))
+    report = run(lambda: api.sync(target, today, dry_run=dry_run, templates=templates,
+                                  **google(credentials, oauth_client)))
     plan = report.plan
     if as_json:
         data = report.to_json()
@@ -112,9 +123,11 @@ def sync(target, today, dry_run, as_json, quiet, templates):
 @click.option("--week", is_flag=True, help="Also list the follow-ups of the coming days.")
 @json_option
 @templates_option
-def due(target, today, week, as_json, templates):
+@google_options
+def due(target, today, week, as_json, templates, credentials, oauth_client):
     """Print today's follow-ups (read only)."""
-    plan = run(lambda: api.plan(target, today, templates=templates))
+    plan = run(lambda: api.plan(target, today, templates=templates,
+                                **google(credentials, oauth_client)))
     items = plan.due + (plan.upcoming if week else [])
     if as_json:
         from .changeset import json_value
@@ -145,9 +158,11 @@ def due(target, today, week, as_json, templates):
 @today_option
 @json_option
 @templates_option
-def check(target, today, as_json, templates):
+@google_options
+def check(target, today, as_json, templates, credentials, oauth_client):
     """Validate columns, data, settings, cadence and templates; exit 1 on errors."""
-    report = run(lambda: api.check(target, today, templates=templates))
+    report = run(lambda: api.check(target, today, templates=templates,
+                                   **google(credentials, oauth_client)))
     if as_json:
         click.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
     else:
@@ -166,9 +181,11 @@ def check(target, today, as_json, templates):
 @click.argument("lead")
 @today_option
 @templates_option
-def preview(target, lead, today, templates):
+@google_options
+def preview(target, lead, today, templates, credentials, oauth_client):
     """Show the next draft for one LEAD (its ID or part of its name)."""
-    result, draft = run(lambda: api.preview(target, lead, today, templates=templates))
+    result, draft = run(lambda: api.preview(target, lead, today, templates=templates,
+                                            **google(credentials, oauth_client)))
     outcome = result.outcome
     click.echo(f"{result.lead.name} ({result.lead.id}): {result.flag}")
     click.echo(f"Next: {outcome.step_label} on {outcome.next_date}")
@@ -177,3 +194,6 @@ def preview(target, lead, today, templates):
         click.echo(f"Subject: {draft.subject}")
         click.echo()
     click.echo(draft.body)
+
+
+cli.add_command(doctor)

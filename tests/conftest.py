@@ -12,6 +12,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from googlebook import GoogleBook
 from helpers import serial
 
 from sheetfollow import api
@@ -127,7 +128,7 @@ def _to_excel(value):
     return value
 
 
-BACKENDS = {"memory": MemoryBook, "excel": ExcelBook}
+BACKENDS = {"memory": MemoryBook, "excel": ExcelBook, "google": GoogleBook}
 
 
 @pytest.fixture(params=list(BACKENDS))

@@ -9,13 +9,13 @@ import datetime as dt
 import shutil
 
 import pytest
-
 from helpers import serial
 from libreoffice import to_csv
+from xlsxdiff import XlsxDiff
+
 from sheetfollow import api
 from sheetfollow.backends.excel import ExcelBackend
 from sheetfollow.changeset import column_letter
-from xlsxdiff import XlsxDiff
 
 TODAY = dt.date(2026, 11, 23)
 FIXTURES = ["features.xlsx", "lo_features.xlsx", "macro.xlsm", "d1904.xlsx"]
