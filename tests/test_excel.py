@@ -20,7 +20,7 @@ import openpyxl
 import pytest
 from lxml import etree
 
-from sheetfollow.backends.excel import ExcelBackend
+from sheetfollow.backends.excel import ExcelBackend, fileio
 from sheetfollow.backends.excel import package as package_module
 from sheetfollow.changeset import CellWrite, ChangeSet, RowAppend, TabWrite
 from sheetfollow.errors import FileBusyError, SheetfollowError, TargetError, WorkbookError
@@ -227,7 +227,7 @@ def test_cell_writes_splice_rows_and_keep_everything_else(tmp_path):
             '<row r="2" spans="1:3" customHeight="1" ht="20"><c r="A2"><v>1</v></c>'
             '<c r="C2" s="2"><v>3</v></c></row>'
             '<row r="5"><c r="A5"><v>5</v></c></row>')
-    tail = '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
+    tail = '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0" footer="0"/>'
     path = build_xlsx(tmp_path / "b.xlsx", {"Leads": rows}, sheet_tail=tail)
     before = tmp_path / "before.xlsx"
     before.write_bytes(path.read_bytes())
@@ -258,6 +258,14 @@ def test_cells_without_r_get_one_before_an_insert(tmp_path):
     path = build_xlsx(tmp_path / "b.xlsx", {"Leads": rows})
     sync_cells(path, CellWrite("Leads", 1, 4, "d"), CellWrite("Leads", 3, 1, "new"))
     assert leads(path).rows == [["a", 3, None, "d"], [1], ["new"]]
+
+
+def test_text_that_looks_like_a_cell_reference_does_not_confuse_the_splice(tmp_path):
+    rows = ('<row r="1"><c r="A1" t="inlineStr"><is><t>r="B1" and r="C1"</t></is></c>'
+            '<c r="C1"><v>3</v></c></row>')
+    path = build_xlsx(tmp_path / "b.xlsx", {"Leads": rows})
+    sync_cells(path, CellWrite("Leads", 1, 2, "b"), CellWrite("Leads", 1, 3, "c"))
+    assert leads(path).rows == [['r="B1" and r="C1"', "b", "c"]]
 
 
 def test_prefixed_namespace_is_written_with_the_prefix(tmp_path):
@@ -381,6 +389,20 @@ def test_tab_writes_create_and_replace_tool_tabs(tmp_path):
     assert data.grid("_sheetfollow").rows == [["ID", "Stage"], ["L-1", "New"]]
 
 
+def test_hiding_the_active_tab_activates_a_visible_one(tmp_path):
+    path = leads_workbook(tmp_path / "book.xlsx")
+    wb = openpyxl.load_workbook(path)
+    wb.create_sheet("_sheetfollow").append(["ID"])
+    wb.active = 1
+    wb.save(path)
+    backend = ExcelBackend(path)
+    backend.read(["_sheetfollow"])
+    backend.apply(ChangeSet(tabs=[TabWrite("_sheetfollow", [["ID"], ["L-1"]], hidden=True)]))
+    workbook = etree.fromstring(part(path, "xl/workbook.xml"))
+    assert workbook.find(f".//{{{MAIN}}}workbookView").get("activeTab") == "0"
+    assert [s.get("state") for s in workbook.iter(f"{{{MAIN}}}sheet")] == ["visible", "hidden"]
+
+
 def test_appends_go_after_the_last_row_with_values(tmp_path):
     path = leads_workbook(tmp_path / "book.xlsx")
     wb = openpyxl.load_workbook(path)
@@ -426,7 +448,7 @@ def test_used_width_counts_tables_validations_sparklines_and_far_cells(tmp_path)
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "Leads"
-    ws.append(["Name", "Email"])
+    ws.append([f"Column {i}" for i in range(1, 13)])
     ws.append(["a", "b"])
     ws.add_table(openpyxl.worksheet.table.Table(displayName="T", ref="A1:L2"))
     wb.save(wb_path)
@@ -583,6 +605,7 @@ KILL_SCRIPT = textwrap.dedent("""
 """)
 
 
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs POSIX signals")
 def test_killed_sync_never_breaks_the_file(tmp_path):
     """SIGKILL at random moments of a big sync: the file is the old one or a valid new one."""
     path = leads_workbook(tmp_path / "book.xlsx", rows=5000)
@@ -687,6 +710,6 @@ def test_unreadable_file(tmp_path, monkeypatch):
     def denied(*args, **kwargs):
         raise PermissionError(errno.EACCES, "Permission denied")
 
-    monkeypatch.setattr("builtins.open", denied)
+    monkeypatch.setattr(fileio, "open", denied, raising=False)
     with pytest.raises(TargetError, match="cannot read .* permission denied"):
         ExcelBackend(path).read(["Leads"])

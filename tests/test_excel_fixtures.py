@@ -26,10 +26,10 @@ from sheetfollow.model import EPOCH_1900, EPOCH_1904, Link, WorkbookData
 
 try:  # tests/ as a package or as a plain folder on sys.path
     from . import libreoffice
-    from .xlsxdiff import XlsxDiff
+    from .xlsxdiff import XlsxDiff, cell_refs
 except ImportError:
     import libreoffice
-    from xlsxdiff import XlsxDiff
+    from xlsxdiff import XlsxDiff, cell_refs
 
 FIXTURES = Path(__file__).parents[1].parent / "shared" / "fixtures"
 NAMES = sorted(p.name for p in FIXTURES.glob("*.xls[xm]"))
@@ -170,6 +170,15 @@ def test_leads_sheet_changes_only_written_cells(synced):
     old, new = diff.old(LEADS_PART), diff.new(LEADS_PART)
     tail = old[old.index(b"</sheetData>"):] if b"</sheetData>" in old else b""
     assert tail and new.endswith(tail)
+
+
+def test_features_sync_writes_exactly_the_tool_columns_and_the_done_tick(tmp_path):
+    run = sync("features.xlsx", tmp_path)
+    diff = XlsxDiff(run.before, run.after)
+    # L30 holds a formula and a table covers A:H, so the tool columns start at M.
+    assert set(diff.cell_changes(LEADS_PART)) == cell_refs("M1", "O21") | {"C3", "D3"}
+    assert diff.element_changes(LEADS_PART, skip=("sheetData",)) == [
+        "/worksheet/dimension[1]/@ref: A1:L30 -> A1:O30"]
 
 
 def test_formulas_and_cached_values_kept(synced):

@@ -189,5 +189,5 @@ def _letters(col: int) -> str:
 def cell_refs(first: str, last: str) -> set[str]:
     """Every reference in the range ``first:last`` (e.g. ``M1``, ``O21``)."""
     c1, c2 = _col(first), _col(last)
-    r1, r2 = int(first[len(first.rstrip("0123456789")):]), int(last[len(last.rstrip("0123456789")):])
+    r1, r2 = (int(ref[len(ref.rstrip("0123456789")):]) for ref in (first, last))
     return {f"{_letters(c)}{r}" for c in range(c1, c2 + 1) for r in range(r1, r2 + 1)}

@@ -16,9 +16,8 @@ from ...model import Link
 
 _DIGITS = "0123456789"
 _COLUMNS: dict[str, int] = {}
-_LETTERS: list[str] = [""]
+LETTERS: list[str] = [""]  # column letters by number, filled by letter()
 MAX_COLUMN = 16384  # XFD
-MAX_ROW = 1048576
 # Excel keeps at most 32,767 characters (UTF-16 code units) in a cell.
 MAX_CELL_CHARS = 32767
 # Excel rejects hyperlinks longer than this.
@@ -54,9 +53,9 @@ def row_of(ref: str) -> int:
 
 def letter(col: int) -> str:
     """The column letters of ``col``, cached: new sheets ask for them once per cell."""
-    while len(_LETTERS) <= col:
-        _LETTERS.append(column_letter(len(_LETTERS)))
-    return _LETTERS[col]
+    while len(LETTERS) <= col:
+        LETTERS.append(column_letter(len(LETTERS)))
+    return LETTERS[col]
 
 
 def decode_xstring(text: str) -> str:

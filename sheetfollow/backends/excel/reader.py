@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
 
 from lxml import etree
 
@@ -14,7 +13,7 @@ from ...errors import TargetError
 from ...model import EPOCH_1900, EPOCH_1904, CellError, Grid, Value
 from .cells import MAX_COLUMN, column_of, decode_xstring
 from .package import DAMAGED_FIX, RT_SHARED_STRINGS, RT_TABLE, Package, local
-from .sheetxml import shell
+from .sheetshell import shell
 
 
 def workbook_epoch(pkg: Package) -> dt.date:
@@ -231,7 +230,3 @@ def _max_column(refs: str) -> int:
             if col < MAX_COLUMN:
                 best = max(best, col)
     return best
-
-
-def grid_width(rows: Iterable[list[Value]]) -> int:
-    return max((len(r) for r in rows), default=0)

@@ -8,29 +8,30 @@ changes except the ``<dimension>`` ref when the written range grows.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 
 from .cells import Encoded, cell_xml, column_of, letter, parse_range, range_text
+from .package import batched
+from .sheetshell import ATTRS, HAS_FORMULA, NAME, PREFIX, locate
 
-_NAME = rb"[A-Za-z_][\w.-]*"
-_PFX = rb"(?:" + _NAME + rb":)?"
-_ATTRS = rb"""((?:[^>"']|"[^"]*"|'[^']*')*?)"""
-_SHEET_DATA_OPEN = re.compile(rb"<(" + _NAME + rb":)?sheetData(?=[\s/>])" + _ATTRS + rb"(/?)>")
-_ROW_OPEN = re.compile(rb"<(" + _NAME + rb":)?row(?=[\s/>])" + _ATTRS + rb"(/?)>")
-_ROW_CLOSE = re.compile(rb"</" + _PFX + rb"row\s*>")
-_CELL = re.compile(rb"<" + _PFX + rb"c(?=[\s/>])" + _ATTRS
-                   + rb"(?:/>|>(.*?)</" + _PFX + rb"c\s*>)", re.S)
+_ROW_OPEN = re.compile(rb"<(" + NAME + rb":)?row(?=[\s/>])" + ATTRS + rb"(/?)>")
+_ROW_CLOSE = re.compile(rb"</" + PREFIX + rb"row\s*>")
+_CELL = re.compile(rb"<" + PREFIX + rb"c(?=[\s/>])" + ATTRS
+                   + rb"(?:/>|>(.*?)</" + PREFIX + rb"c\s*>)", re.S)
+_CELL_TAG = re.compile(rb"<" + PREFIX + rb"c(?=[\s/>])")
 _R_ATTR = re.compile(rb"""(?:^|\s)r\s*=\s*["']([^"']*)["']""")
-_ATTR = re.compile(rb"""(""" + _NAME + rb"""(?::[\w.-]+)?)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
-_DIMENSION = re.compile(rb"<" + _PFX + rb"dimension(?=[\s/>])" + _ATTRS + rb"/?>")
+_ATTR = re.compile(rb"""(""" + NAME + rb"""(?::[\w.-]+)?)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_DIMENSION = re.compile(rb"<" + PREFIX + rb"dimension(?=[\s/>])" + ATTRS + rb"/?>")
 _REF_VALUE = re.compile(rb"""(\sref\s*=\s*)(?:"([^"]*)"|'([^']*)')""")
 _SPANS_VALUE = re.compile(rb"""(\sspans\s*=\s*)(?:"([^"]*)"|'([^']*)')""")
-_HAS_VALUE = re.compile(rb"<" + _PFX + rb"(?:v|is|f)(?=[\s/>])")
-_HAS_FORMULA = re.compile(rb"<" + _PFX + rb"f(?=[\s/>])")
-_CELL_FORMULA = re.compile(rb"<(?:(?!xm:)" + _NAME + rb":)?f(?=[\s/>])")
+_HAS_VALUE = re.compile(rb"<" + PREFIX + rb"(?:v|is|f)(?=[\s/>])")
 # Attributes of a replaced cell that describe its old value, so they go with it.
 _VALUE_ATTRS = {b"r", b"s", b"t", b"cm", b"vm"}
+
+
+class _Unusual(Exception):
+    """A row the quick search cannot handle safely."""
 
 
 class FormulaCellError(Exception):
@@ -39,111 +40,6 @@ class FormulaCellError(Exception):
     def __init__(self, ref: str):
         super().__init__(ref)
         self.ref = ref
-
-
-@dataclass
-class SheetData:
-    """Where ``<sheetData>`` sits in a worksheet part, and its namespace prefix."""
-
-    open_start: int
-    open_end: int
-    close_start: int
-    close_end: int
-    prefix: str  # "" or "x:"
-    empty_tag: bool  # written as <sheetData/>
-
-
-def locate(xml: bytes) -> SheetData:
-    m = _SHEET_DATA_OPEN.search(xml)
-    if m is None:
-        raise ValueError("no <sheetData> element")
-    prefix = (m.group(1) or b"").decode()
-    if m.group(3):
-        return SheetData(m.start(), m.end(), m.end(), m.end(), prefix, True)
-    close = re.compile(rb"</" + re.escape(prefix.encode()) + rb"sheetData\s*>")
-    end = close.search(xml, m.end())
-    if end is None:
-        raise ValueError("<sheetData> is not closed")
-    return SheetData(m.start(), m.end(), end.start(), end.end(), prefix, False)
-
-
-class Chunks:
-    """Output gathered as a few large byte chunks: small pieces are joined in batches, big
-    views of the original are kept as they are."""
-
-    BATCH = 1 << 18
-
-    def __init__(self):
-        self.chunks: list = []
-        self.batch: list = []
-        self.size = 0
-
-    def add(self, piece) -> None:
-        if len(piece) >= self.BATCH:
-            self._flush()
-            self.chunks.append(piece)
-        elif piece:
-            self.batch.append(piece)
-            self.size += len(piece)
-            if self.size >= self.BATCH:
-                self._flush()
-
-    def _flush(self) -> None:
-        if self.batch:
-            self.chunks.append(b"".join(self.batch))
-            self.batch, self.size = [], 0
-
-    def done(self) -> list:
-        self._flush()
-        return self.chunks
-
-
-def shell(stream, chunk: int = 1 << 20) -> tuple[bytes, bytes, str]:
-    """The bytes of a worksheet before and after its ``<sheetData>`` element, and the element's
-    prefix, read from a stream: the rows in between are never held in memory."""
-    head = b""
-    while True:
-        data = stream.read(chunk)
-        head += data
-        m = _SHEET_DATA_OPEN.search(head)
-        if m is not None:
-            break
-        if not data:
-            raise ValueError("no <sheetData> element")
-    prefix = (m.group(1) or b"").decode()
-    before, rest = head[:m.start()], head[m.end():]
-    if m.group(3):
-        return before, rest + stream.read(), prefix
-    close = re.compile(rb"</" + re.escape(prefix.encode()) + rb"sheetData\s*>")
-    window = rest
-    while True:
-        end = close.search(window)
-        if end is not None:
-            return before, window[end.end():] + stream.read(), prefix
-        data = stream.read(chunk)
-        if not data:
-            raise ValueError("<sheetData> is not closed")
-        window = window[-64:] + data
-
-
-def has_formulas(xml: bytes) -> bool:
-    """Whether any cell of the worksheet holds a formula."""
-    try:
-        where = locate(xml)
-    except ValueError:
-        return False
-    return _HAS_FORMULA.search(xml, where.open_end, where.close_start) is not None
-
-
-def stream_has_formulas(stream, chunk: int = 1 << 20) -> bool:
-    """``has_formulas`` for a sheet read as a stream (sparkline and x14 validation formulas,
-    ``xm:f``, do not count)."""
-    window = b""
-    while data := stream.read(chunk):
-        window = window[-32:] + data
-        if _CELL_FORMULA.search(window):
-            return True
-    return False
 
 
 def attributes(raw: bytes) -> dict[bytes, bytes]:
@@ -203,26 +99,28 @@ class SheetEditor:
                                  r is not None))
             pos = end
         self.by_number = {row.number: row for row in self.rows}
+        self._shapes: dict[int, tuple[int, int] | bool] = {}  # see _shape
         self.all_have_r = all(row.has_r for row in self.rows)
 
-    def cells(self, row: Row) -> list[tuple[int, re.Match, bool]]:
-        """The ``<c>`` matches of a row with their 1-based columns and whether they have ``r``."""
-        if not row.content:
-            return []
+    def cells(self, row: Row, content: bytes | None = None) -> list[tuple[int, re.Match, bool]]:
+        """The ``<c>`` matches of a row (in ``content``, the row's content unless given) with
+        their 1-based columns and whether they have ``r``."""
+        content = row.content if content is None else content
         found, col = [], 0
-        for m in _CELL.finditer(row.content):
+        for m in _CELL.finditer(content):
             r = _R_ATTR.search(m.group(1))
             col = column_of(r.group(1).decode()) if r else col + 1
             found.append((col, m, r is not None))
         return found
 
     def style_of(self, row_number: int, col: int) -> str | None:
+        """The ``s`` (format) of a cell, None when it has none or does not exist."""
         row = self.by_number.get(row_number)
-        for c, m, _ in self.cells(row) if row else []:
-            if c == col:
-                s = attributes(m.group(1)).get(b"s")
-                return s.decode() if s is not None else None
-        return None
+        if row is None:
+            return None
+        old = next((e[3] for e in self._edits(row, row.content, [col]) if e[2] == col), None)
+        s = attributes(old.group(1)).get(b"s") if old is not None else None
+        return s.decode() if s is not None else None
 
     def last_value_row(self) -> int:
         """The last row that holds a value or a formula (formatted empty rows do not count)."""
@@ -231,53 +129,55 @@ class SheetEditor:
                 return row.number
         return 0
 
-    def render(self, writes: dict[int, set[int]], make: CellMaker) -> list:
-        """The worksheet, as byte chunks, with the cells ``writes`` names ({row: {col}}) set
-        through ``make``. Untouched stretches are views of the original bytes, not copies."""
+    def render(self, writes: dict[int, Collection[int]], make: CellMaker) -> Iterator[bytes]:
+        """The worksheet, as byte chunks made while they are consumed, with the cells
+        ``writes`` names ({row: {col}}) set through ``make``. Untouched stretches are views of
+        the original bytes, not copies."""
+        return batched(self._pieces(writes, make))
+
+    def _pieces(self, writes: dict[int, Collection[int]], make: CellMaker) -> Iterator:
         xml, where, p = self.xml, self.where, self.prefix
         view = memoryview(xml)
-        out = Chunks()
-        out.add(self._grow_dimension(xml[:where.open_start], writes))
+        yield self._grow_dimension(xml[:where.open_start], writes)
         if where.empty_tag:
-            out.add(f"<{p}sheetData>".encode())
+            yield f"<{p}sheetData>".encode()
             pos = where.close_end
         else:
-            out.add(view[where.open_start:where.open_end])
+            yield view[where.open_start:where.open_end]
             pos = where.open_end
         pending = sorted(writes)
         i = 0
         for row in self.rows:
             if i < len(pending) and pending[i] < row.number:
-                out.add(view[pos:row.start])
+                yield view[pos:row.start]
                 pos = row.start
                 while i < len(pending) and pending[i] < row.number:
-                    out.add(self._new_row(pending[i], writes[pending[i]], make))
+                    yield self._new_row(pending[i], writes[pending[i]], make)
                     i += 1
             if i < len(pending) and pending[i] == row.number:
-                out.add(view[pos:row.start])
-                out.add(self._rebuild(row, writes[row.number], make))
+                yield view[pos:row.start]
+                yield self._rebuild(row, writes[row.number], make)
                 pos = row.end
                 i += 1
             elif not self.all_have_r and not row.has_r:
                 # Rows without r are numbered by position: give them r before any is inserted.
-                out.add(view[pos:row.start])
+                yield view[pos:row.start]
                 tag_end = row.start + len(f"<{p}row")
-                out.add(xml[row.start:tag_end] + f' r="{row.number}"'.encode())
-                out.add(view[tag_end:row.end])
+                yield xml[row.start:tag_end] + f' r="{row.number}"'.encode()
+                yield view[tag_end:row.end]
                 pos = row.end
         if not where.empty_tag:
-            out.add(view[pos:where.close_start])
+            yield view[pos:where.close_start]
         while i < len(pending):
-            out.add(self._new_row(pending[i], writes[pending[i]], make))
+            yield self._new_row(pending[i], writes[pending[i]], make)
             i += 1
         if where.empty_tag:
-            out.add(f"</{p}sheetData>".encode())
-            out.add(view[where.close_end:])
+            yield f"</{p}sheetData>".encode()
+            yield view[where.close_end:]
         else:
-            out.add(view[where.close_start:])
-        return out.done()
+            yield view[where.close_start:]
 
-    def _new_row(self, number: int, cols: set[int], make: CellMaker) -> bytes:
+    def _new_row(self, number: int, cols: Collection[int], make: CellMaker) -> bytes:
         p = self.prefix
         cells = []
         for col in sorted(cols):
@@ -288,13 +188,11 @@ class SheetEditor:
             return b""
         return f'<{p}row r="{number}">{"".join(cells)}</{p}row>'.encode()
 
-    def _rebuild(self, row: Row, cols: set[int], make: CellMaker) -> bytes:
+    def _rebuild(self, row: Row, cols: Collection[int], make: CellMaker) -> bytes:
         p = self.prefix
         todo = sorted(cols)
         content = row.content or b""
-        edits = self._quick_edits(row, todo)
-        if edits is None:
-            edits = self._full_edits(row, todo)
+        edits = self._edits(row, content, todo)
         pieces, pos = [], 0
         for start, end, col, old in edits:
             pieces.append(content[pos:start])
@@ -311,40 +209,73 @@ class SheetEditor:
             attrs = f' r="{row.number}"'.encode() + attrs
         return b"".join([f"<{p}row".encode(), attrs, b">", *pieces, f"</{p}row>".encode()])
 
-    def _quick_edits(self, row: Row, todo: list[int]) -> list | None:
-        """Where each written cell goes, found without parsing every cell of the row: new
-        columns right of the last cell, existing cells by their reference. None when the row
-        needs the full parse (cells without r, a cell to insert between others)."""
-        content = row.content
+    def _edits(self, row: Row, content: bytes, todo: list[int]) -> list:
+        """(start, end, col, old cell match) for each written column: where in the row's
+        content its cell goes (start == end: inserted) and the cell it replaces, if any."""
+        try:
+            edits = self._quick_edits(row, content, todo)
+        except _Unusual:
+            edits = None
+        return edits if edits is not None else self._full_edits(row, content, todo)
+
+    def _quick_edits(self, row: Row, content: bytes, todo: list[int]) -> list | None:
+        """Where each written cell goes, found by searching for cell references instead of
+        parsing every cell of the row. Only for rows whose every cell starts ``<c r="`` (what
+        Excel, LibreOffice and openpyxl write); None when the row needs the full parse."""
         if not content:
             return [(0, 0, col, None) for col in todo]
-        start = content.rfind(f"<{self.prefix}c ".encode())
-        last = _CELL.match(content, start) if start >= 0 else None
-        if last is None or last.end() != len(content.rstrip()):
+        shape = self._shapes.get(row.number)
+        if shape is None:
+            shape = self._shapes[row.number] = self._shape(content)
+        if not shape:
             return None
-        last_r = _R_ATTR.search(last.group(1))
-        if last_r is None:
-            return None
-        last_col = column_of(last_r.group(1).decode())
+        last_col, last_end = shape
         edits = []
         for col in todo:
             if col > last_col:
-                edits.append((last.end(), last.end(), col, None))
+                edits.append((last_end, last_end, col, None))
                 continue
-            ref = f"{letter(col)}{row.number}".encode()
-            at = content.find(b'r="' + ref + b'"')
-            if at < 0:
-                return None
-            m = _CELL.match(content, content.rfind(b"<", 0, at))
-            r = _R_ATTR.search(m.group(1)) if m is not None else None
-            if r is None or r.group(1) != ref or m.end() <= at:
-                return None
-            edits.append((m.start(), m.end(), col, m))
+            m = self._find(content, col, row.number)
+            if m is not None:
+                edits.append((m.start(), m.end(), col, m))
+                continue
+            for later in range(col + 1, last_col + 1):  # insert before the next cell there is
+                m = self._find(content, later, row.number)
+                if m is not None:
+                    edits.append((m.start(), m.start(), col, None))
+                    break
+        edits.sort(key=lambda e: (e[0], e[2]))
         return edits
 
-    def _full_edits(self, row: Row, todo: list[int]) -> list:
+    def _shape(self, content: bytes) -> tuple[int, int] | bool:
+        """(column, end) of a row's last cell when the quick search suits the row; False when
+        a cell lacks ``r="..."`` or something follows the last cell (an extLst)."""
+        p = self.prefix.encode()
+        if len(_CELL_TAG.findall(content)) != content.count(b"<" + p + b'c r="'):
+            return False
+        last = _CELL.match(content, content.rfind(b"<" + p + b'c r="'))
+        if last is None or last.end() != len(content.rstrip()):
+            return False
+        return column_of(_R_ATTR.search(last.group(1)).group(1).decode()), last.end()
+
+    @staticmethod
+    def _find(content: bytes, col: int, row: int) -> re.Match | None:
+        """The cell at ``col`` of the row, or None if it has none. A reference that turns out
+        not to be a cell's (text that happens to read r="B2") means the row is unusual: the
+        caller falls back to the full parse, through the exception."""
+        ref = f"{letter(col)}{row}".encode()
+        at = content.find(b'r="' + ref + b'"')
+        if at < 0:
+            return None
+        m = _CELL.match(content, content.rfind(b"<", 0, at))
+        r = _R_ATTR.search(m.group(1)) if m is not None else None
+        if r is None or r.group(1) != ref or m.end() <= at or r.start(1) + m.start(1) != at + 3:
+            raise _Unusual
+        return m
+
+    def _full_edits(self, row: Row, content: bytes, todo: list[int]) -> list:
         p = self.prefix
-        existing = self.cells(row)
+        existing = self.cells(row, content)
         edits = []
         i = 0
         for col, m, has_r in existing:
@@ -366,19 +297,19 @@ class SheetEditor:
         extra = ""
         style = None
         if old is not None:
-            if old.group(2) and _HAS_FORMULA.search(old.group(2)):
+            if old.group(2) and HAS_FORMULA.search(old.group(2)):
                 raise FormulaCellError(ref)
             attrs = attributes(old.group(1))
             s = attrs.get(b"s")
             style = s.decode() if s is not None else None
-            extra = "".join(f' {k.decode()}="{v.decode()}"' for k, v in attrs.items()
-                            if k not in _VALUE_ATTRS)
+            extra = "".join(f' {k.decode()}="{v.decode().replace(chr(34), "&quot;")}"'
+                            for k, v in attrs.items() if k not in _VALUE_ATTRS)
         new_style, encoded = make(row, col, style)
         if not encoded.content and not new_style and not extra:
             return b""  # an emptied cell without a format disappears
         return cell_xml(self.prefix, ref, new_style, encoded, extra).encode()
 
-    def _grow_dimension(self, head: bytes, writes: dict[int, set[int]]) -> bytes:
+    def _grow_dimension(self, head: bytes, writes: dict[int, Collection[int]]) -> bytes:
         """Widen ``<dimension ref>`` to cover the written cells."""
         m = _DIMENSION.search(head)
         if m is None or not writes:

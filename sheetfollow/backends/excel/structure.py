@@ -7,7 +7,9 @@ keeping every other element, attribute and namespace declaration they had.
 
 from __future__ import annotations
 
+import itertools
 import posixpath
+from collections.abc import Iterator
 
 from lxml import etree
 
@@ -23,6 +25,7 @@ from .package import (
     RT_STYLES,
     RT_WORKSHEET,
     STRICT_REL_NS,
+    Content,
     Package,
     local,
     relative,
@@ -33,6 +36,22 @@ from .package import (
 # CT_Workbook children that come after calcPr, for placing a new one.
 _AFTER_CALC_PR = {"oleSize", "customWorkbookViews", "pivotCaches", "smartTagPr", "smartTagTypes",
                   "webPublishing", "fileRecoveryPr", "webPublishObjects", "extLst"}
+
+
+def _link_chunks(tag: str, ids: list[str], urls: list[str]) -> Iterator[bytes]:
+    """Hyperlink relationships as XML, made while the part is written: a Due tab can carry tens
+    of thousands of links, each a whole drafted email long."""
+    for start in range(0, len(ids), 2000):
+        yield "".join(
+            f'<{tag} Id="{rel_id}" Type="{RT_HYPERLINK}" Target="{_attr(strip_illegal(url))}" '
+            'TargetMode="External"/>'
+            for rel_id, url in zip(ids[start:start + 2000], urls[start:start + 2000],
+                                   strict=True)).encode()
+
+
+def _attr(text: str) -> str:
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace('"', "&quot;")
+            .replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;"))
 
 
 def _free_id(used: set[str]) -> str:
@@ -52,6 +71,8 @@ class Structure:
         self.wb_rels = rels_part(pkg.workbook_part)
         self.new_parts: set[str] = set()
         self._ids: dict[str, set[str]] = {}  # relationship ids in use, per rels part
+        # Hyperlink relationships per rels part, (ids, urls): written as text, see _link_chunks.
+        self._links: dict[str, tuple[list[str], list[str]]] = {}
 
     def _tree(self, part: str) -> etree._Element:
         if part not in self._trees:
@@ -203,17 +224,34 @@ class Structure:
             if el.get("Type") == RT_HYPERLINK or el.get("Type", "").endswith("/hyperlink"):
                 root.remove(el)
                 self._changed.add(rels)
+        # Links are many (one per Due row) and long (a drafted email): they are written as
+        # text after the tree's relationships rather than as thousands of elements.
+        if rels not in self._ids:
+            self._ids[rels] = {el.get("Id", "") for el in root}
+        used = self._ids[rels]
         ids = []
-        for url in urls:
-            ids.append(self._add_relationship(rels, RT_HYPERLINK, strip_illegal(url),
-                                              external=True))
+        for _ in urls:
+            ids.append(_free_id(used))
+            used.add(ids[-1])
+        if urls:
+            self._links[rels] = (ids, urls)
+            self._changed.add(rels)
         return ids
+
+    def _bytes(self, part: str) -> Content:
+        root = self._trees[part]
+        if part not in self._links:
+            return serialize(root)
+        if len(root) == 0:
+            root.text = ""  # serialized with an end tag, to put the links before
+        head, _, tail = serialize(root).rpartition(b"</")
+        tag = f"{root.prefix}:Relationship" if root.prefix else "Relationship"
+        return itertools.chain([head], _link_chunks(tag, *self._links[part]), [b"</" + tail])
 
     def new_part_bytes(self) -> list[tuple[str, bytes]]:
         """New rels parts (sheet parts are written by the caller)."""
-        return [(p, serialize(self._trees[p])) for p in sorted(self.new_parts)
-                if p in self._trees]
+        return [(p, self._bytes(p)) for p in sorted(self.new_parts) if p in self._trees]
 
     def changed_existing(self) -> dict[str, bytes]:
-        return {self.pkg.actual(p): serialize(self._trees[p]) for p in self._changed
+        return {self.pkg.actual(p): self._bytes(p) for p in self._changed
                 if p not in self.new_parts}

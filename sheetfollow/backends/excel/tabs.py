@@ -8,13 +8,16 @@ replaced, so whatever else it carries (validations, print settings) stays.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from lxml import etree
 
 from ...model import Link
 from .cells import (
+    LETTERS,
     MAX_LINK_CHARS,
     NOT_PLAIN,
     PLAIN_TEXT_LIMIT,
@@ -24,7 +27,7 @@ from .cells import (
     range_text,
 )
 from .package import MAIN_NS, REL_NS, STRICT_REL_NS, XML_PARSER, local, serialize
-from .sheetxml import locate
+from .sheetshell import locate
 from .styles import StyleBook
 
 NEW_SHEET = (
@@ -48,9 +51,11 @@ _PLACEHOLDER = re.compile(rb"<([\w.-]+:)?hyperlinks\s*/>")
 
 @dataclass
 class RenderedRows:
-    """The ``<row>`` elements of a tool tab as byte chunks, and the links its cells carry."""
+    """The ``<row>`` elements of a tool tab, produced lazily as byte chunks while the file is
+    written (a big tab is never held whole), and what must be known before: its extent, and
+    the links its cells carry."""
 
-    chunks: list[bytes]
+    chunks: Iterable[bytes]
     height: int
     width: int
     links: list[tuple[str, str]] = field(default_factory=list)  # (cell ref, url)
@@ -59,68 +64,93 @@ class RenderedRows:
 _ROWS_PER_CHUNK = 2000
 
 
+def _is_link(value) -> bool:
+    # Excel refuses longer link targets: such a cell shows its label only.
+    return isinstance(value, Link) and bool(value.url) and len(value.url) <= MAX_LINK_CHARS
+
+
 def render_rows(rows: list[list], epoch: dt.date, styles: StyleBook, prefix: str = "",
                 header: bool = True) -> RenderedRows:
-    """Rows as SpreadsheetML, from row 1; row 1 is the header (bold) when ``header``."""
-    p = prefix
-    chunks: list[bytes] = []
-    batch: list[str] = []
+    """Rows as SpreadsheetML, from row 1; row 1 is the header (bold) when ``header``.
+
+    A first pass finds the extent, the links and the formats the cells need (so styles.xml
+    and the sheet's relationships are complete before anything is written); the XML itself
+    comes later, from ``_row_chunks``.
+    """
+    height = width = 0
     links: list[tuple[str, str]] = []
-    width = height = 0
-    date_style = link_style = bold_style = None
+    has_dates = False
+    for number, row in enumerate(rows, start=1):
+        last = 0
+        for col, value in enumerate(row, start=1):
+            if value is None or value == "":
+                continue
+            last = col
+            kind = type(value)
+            if kind is str or kind is int or (header and number == 1):
+                continue
+            if isinstance(value, dt.date):
+                has_dates = True
+            elif _is_link(value):
+                links.append((f"{letter(col)}{number}", value.url))
+        if last:
+            height, width = number, max(width, last)
+    formats = (str(styles.bold_xf()) if header and height else None,
+               str(styles.date_xf(0)) if has_dates else None,
+               str(styles.link_xf()) if links else None)
+    letter(width)  # fill the column letter cache
+    return RenderedRows(_row_chunks(rows, epoch, prefix, header, formats), height, width, links)
+
+
+def _row_chunks(rows: list[list], epoch: dt.date, p: str, header: bool,
+                formats: tuple[str | None, str | None, str | None]) -> Iterator[bytes]:
+    bold_style, date_style, link_style = formats
+    letters = LETTERS
+    batch: list[str] = []
     for number, row in enumerate(rows, start=1):
         cells = []
-        last = 0
         is_header = header and number == 1
         for col, value in enumerate(row, start=1):
             kind = type(value)
-            # Plain text and whole numbers, the bulk of a big tab, skip the general path.
+            # Plain text, whole numbers and dates, the bulk of a big tab, skip the general path.
             if kind is str and not is_header:
                 if not value:
                     continue
                 if len(value) <= PLAIN_TEXT_LIMIT and not NOT_PLAIN.search(value):
-                    cells.append(f'<{p}c r="{letter(col)}{number}" t="inlineStr"><{p}is><{p}t>'
+                    cells.append(f'<{p}c r="{letters[col]}{number}" t="inlineStr"><{p}is><{p}t>'
                                  f"{value}</{p}t></{p}is></{p}c>")
-                    last = col
                     continue
             elif kind is int and not is_header:
-                cells.append(f'<{p}c r="{letter(col)}{number}"><{p}v>{value}</{p}v></{p}c>')
-                last = col
+                cells.append(f'<{p}c r="{letters[col]}{number}"><{p}v>{value}</{p}v></{p}c>')
+                continue
+            elif kind is dt.date and not is_header:
+                cells.append(f'<{p}c r="{letters[col]}{number}" s="{date_style}"><{p}v>'
+                             f"{(value - epoch).days}</{p}v></{p}c>")
                 continue
             elif value is None:
                 continue
             encoded = encode(value, epoch, p)
             if not encoded.content:
                 continue
-            ref = f"{letter(col)}{number}"
             style = None
             if is_header:
-                bold_style = bold_style or str(styles.bold_xf())
                 style = bold_style
             elif encoded.is_date:
-                date_style = date_style or str(styles.date_xf(0))
                 style = date_style
-            elif isinstance(value, Link) and value.url and len(value.url) <= MAX_LINK_CHARS:
-                # Excel refuses longer link targets: such a cell shows its label only.
-                link_style = link_style or str(styles.link_xf())
+            elif _is_link(value):
                 style = link_style
-                links.append((ref, value.url))
-            cells.append(cell_xml(p, ref, style, encoded))
-            last = col
+            cells.append(cell_xml(p, f"{letters[col]}{number}", style, encoded))
         if cells:
             batch.append(f'<{p}row r="{number}">{"".join(cells)}</{p}row>')
-            width = max(width, last)
-            height = number
             if len(batch) >= _ROWS_PER_CHUNK:
-                chunks.append("".join(batch).encode())
+                yield "".join(batch).encode()
                 batch = []
     if batch:
-        chunks.append("".join(batch).encode())
-    return RenderedRows(chunks, height, width, links)
+        yield "".join(batch).encode()
 
 
 def tool_sheet(shell: tuple[bytes, bytes, str] | None, rendered: RenderedRows,
-               link_ids: list[str], widths: tuple[float, ...]) -> list[bytes]:
+               link_ids: list[str], widths: tuple[float, ...]) -> Iterable[bytes]:
     """The worksheet part of a tool tab, as byte chunks: the tab's old ``shell`` (what its
     part holds around ``<sheetData>``; a fresh sheet when None) with the rows of ``rendered``,
     its hyperlinks set to ``link_ids``, its column widths to ``widths`` (if any) and the header
@@ -153,8 +183,8 @@ def tool_sheet(shell: tuple[bytes, bytes, str] | None, rendered: RenderedRows,
     after = result[where.close_end:]
     if rendered.links:
         after = _fill_hyperlinks(after, root, rendered.links, link_ids)
-    return [result[:where.open_start], f"<{p}sheetData>".encode(), *rendered.chunks,
-            f"</{p}sheetData>".encode(), after]
+    return itertools.chain([result[:where.open_start], f"<{p}sheetData>".encode()],
+                           rendered.chunks, [f"</{p}sheetData>".encode(), after])
 
 
 def _set_dimension(root, ns: str, ref: str) -> None:

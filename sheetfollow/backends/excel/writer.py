@@ -6,14 +6,16 @@ content types. Everything else is copied from the original package untouched.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from ...changeset import CellWrite, ChangeSet
+from ...changeset import ChangeSet
 from ...errors import TargetError, WorkbookError
 from .cells import EMPTY, Encoded, encode
 from .package import DAMAGED_FIX, RT_STYLES, Package, SheetEntry
 from .reader import workbook_epoch
-from .sheetxml import FormulaCellError, SheetEditor, has_formulas, shell, stream_has_formulas
+from .sheetshell import has_formulas, shell, stream_has_formulas
+from .sheetxml import FormulaCellError, SheetEditor
 from .structure import Structure
 from .styles import StyleBook
 from .tabs import render_rows, tool_sheet
@@ -27,7 +29,8 @@ class TabPlan:
 
     name: str
     sheet: SheetEntry | None
-    cells: dict[tuple[int, int], CellWrite] = field(default_factory=dict)
+    cells: dict[int, dict[int, object]] = field(default_factory=dict)  # row -> col -> value
+    style_from: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict)
     appends: list[list] = field(default_factory=list)
     rows: list[list] | None = None  # a whole new content (TabWrite, or a new tab)
     hidden: bool = False
@@ -55,22 +58,26 @@ def plan(changes: ChangeSet, sheets: list[SheetEntry]) -> dict[str, TabPlan]:
         return plans[key]
 
     for c in changes.cells:
-        tab(c.tab).cells[(c.row, c.col)] = c
+        p = tab(c.tab)
+        p.cells.setdefault(c.row, {})[c.col] = c.value
+        if c.style_from is not None:
+            p.style_from[(c.row, c.col)] = c.style_from
     for t in changes.tabs:
         p = tab(t.tab)
         p.cells.clear()
+        p.style_from.clear()
         p.appends.clear()
-        p.rows = [list(r) for r in t.rows]
+        p.rows = list(t.rows)  # the rows themselves are only read, never copied
         p.hidden = p.hidden or t.hidden
         p.widths = tuple(t.widths)
     for a in changes.appends:
         p = tab(a.tab)
         if p.rows is not None:
-            p.rows.extend(list(r) for r in a.rows)
+            p.rows.extend(a.rows)
         elif p.sheet is None and not p.cells:
-            p.rows = [list(a.header)] + [list(r) for r in a.rows]
+            p.rows = [list(a.header), *a.rows]
         else:
-            p.appends.extend(list(r) for r in a.rows)
+            p.appends.extend(a.rows)
     return plans
 
 
@@ -83,7 +90,8 @@ class WorkbookWriter:
         self.sheets = pkg.sheets()
         self.structure = Structure(pkg)
         self.styles_part = next((r.target for r in pkg.relationships(pkg.workbook_part)
-                                 if r.type == RT_STYLES and pkg.has(r.target)), None)
+                                 if (r.type == RT_STYLES or r.type.endswith("/styles"))
+                                 and not r.external and pkg.has(r.target)), None)
         self.styles = StyleBook(pkg.read(self.styles_part) if self.styles_part else None)
         self.replaced: dict[str, bytes] = {}
         self.added: list[tuple[str, bytes]] = []
@@ -108,6 +116,7 @@ class WorkbookWriter:
                 self.added.append((self.structure.add_styles(), data))
         self.replaced.update(self.structure.changed_existing())
         self.added.extend(self.structure.new_part_bytes())
+        self.structure = None  # its trees are serialized; the sheets are made while written
         return self.replaced, self.added
 
     def _store(self, part: str, data) -> None:
@@ -161,42 +170,49 @@ class WorkbookWriter:
             editor = SheetEditor(xml)
         except ValueError as exc:
             raise self._damaged(part, exc) from exc
-        values: dict[tuple[int, int], object] = {}
-        styles_from: dict[tuple[int, int], str | None] = {}
-        for (row, col), c in p.cells.items():
-            values[(row, col)] = c.value
-            if c.style_from is not None:
-                styles_from[(row, col)] = editor.style_of(*c.style_from)
+        cells = p.cells
+        styles_from = {key: editor.style_of(*source) for key, source in p.style_from.items()}
         if p.appends:
-            written = [r for (r, _), v in values.items() if v is not None and v != ""]
+            written = [r for r, row in cells.items()
+                       if any(v is not None and v != "" for v in row.values())]
             start = max([editor.last_value_row(), *written]) + 1
-            for offset, row in enumerate(p.appends):
-                for col, value in enumerate(row, start=1):
+            for offset, values in enumerate(p.appends):
+                for col, value in enumerate(values, start=1):
                     if value is not None and value != "":
-                        values[(start + offset, col)] = value
-        writes: dict[int, set[int]] = {}
-        for row, col in values:
-            writes.setdefault(row, set()).add(col)
+                        cells.setdefault(start + offset, {})[col] = value
+        # The date formats the written dates need are settled now: the sheet itself is made
+        # while the file is written, possibly after styles.xml.
+        date_styles: dict[str | None, str] = {}
+        for row, values in cells.items():
+            for col, value in values.items():
+                if isinstance(value, dt.date):
+                    base = styles_from[(row, col)] if (row, col) in styles_from \
+                        else editor.style_of(row, col)
+                    if base not in date_styles:
+                        index = int(base) if base and base.isdigit() else 0
+                        date_styles[base] = str(self.styles.date_xf(index))
 
         def make(row: int, col: int, style: str | None) -> tuple[str | None, Encoded]:
-            if (row, col) in styles_from:
+            if styles_from and (row, col) in styles_from:
                 style = styles_from[(row, col)]
-            value = values[(row, col)]
+            value = cells[row][col]
             encoded = encode(value, self.epoch, editor.prefix) if value is not None else EMPTY
             if encoded.is_date:
-                style = str(self.styles.date_xf(int(style) if style and style.isdigit() else 0))
+                style = date_styles[style]
             return style, encoded
 
+        self._store(part, self._guarded(editor.render(cells, make), p.name))
+        if cells and self._has_formulas(part, editor):
+            self.structure.full_calc_on_load()
+
+    def _guarded(self, chunks: Iterable[bytes], tab: str) -> Iterator[bytes]:
         try:
-            data = editor.render(writes, make)
+            yield from chunks
         except FormulaCellError as exc:
             raise WorkbookError(
-                f"sheetfollow tried to overwrite the formula in {p.name}!{exc.ref} of "
+                f"sheetfollow tried to overwrite the formula in {tab}!{exc.ref} of "
                 f"{self.pkg.label}; this is a bug, please report it (nothing was written)"
             ) from exc
-        self._store(part, data)
-        if writes and self._has_formulas(part, editor):
-            self.structure.full_calc_on_load()
 
     def _has_formulas(self, part: str, editor: SheetEditor) -> bool:
         """Whether any worksheet of the workbook holds a formula (then written cells may change
