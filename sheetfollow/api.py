@@ -18,8 +18,10 @@ from .backends.base import ApplyResult, Backend
 from .drafts import Draft, TemplateLibrary
 from .errors import SheetfollowError
 from .layout import READ_TABS, TEMPLATES
+from .lock import target_lock
 from .model import WorkbookData
 from .planner import Inputs, LeadResult, SyncPlan, plan_sync
+from .progress import Progress
 from .settings import read_settings
 from .targets import open_backend
 from .templatefiles import load_template_dir
@@ -78,12 +80,23 @@ def batch_job() -> Iterator[None]:
 
 
 def sync(target: str | os.PathLike, today: dt.date | None = None, *, dry_run: bool = False,
-         templates: str | os.PathLike | None = None, **options) -> SyncReport:
-    """Recompute every lead and write the results into the workbook (unless ``dry_run``)."""
-    with batch_job():
+         templates: str | os.PathLike | None = None, progress: Progress | None = None,
+         **options) -> SyncReport:
+    """Recompute every lead and write the results into the workbook (unless ``dry_run``).
+
+    One run at a time per target: a second one waits briefly, then raises LockedError.
+    """
+    progress = progress or Progress(False)
+    with target_lock(os.fspath(target)), batch_job(), progress:
         backend = open_backend(target, **options)
-        plan = _plan(backend, today, templates)
-        applied = None if dry_run else backend.apply(plan.changes)
+        progress.step("reading")
+        data = backend.read(READ_TABS)
+        progress.step("planning")
+        plan = _plan_from(data, backend, today, templates)
+        applied = None
+        if not dry_run:
+            progress.step("writing")
+            applied = backend.apply(plan.changes)
     return SyncReport(backend.description, plan, applied)
 
 

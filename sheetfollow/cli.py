@@ -8,9 +8,12 @@ import sys
 
 import click
 
-from . import __version__, api
+from . import __version__, api, runlog
+from .cli_daily import calendar, log_file_option, watch
 from .cli_google import doctor, google_options
+from .cli_metrics import metrics
 from .errors import SheetfollowError
+from .progress import Progress
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
 
@@ -82,10 +85,13 @@ def init(path, example, today, credentials, oauth_client):
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing unless something failed.")
 @templates_option
 @google_options
-def sync(target, today, dry_run, as_json, quiet, templates, credentials, oauth_client):
+@log_file_option
+def sync(target, today, dry_run, as_json, quiet, templates, credentials, oauth_client, log_file):
     """Recompute next dates, flags and drafts, and write them and the Due tab."""
-    report = run(lambda: api.sync(target, today, dry_run=dry_run, templates=templates,
-                                  **google(credentials, oauth_client)))
+    progress = Progress.for_terminal(quiet=quiet, as_json=as_json)
+    report = run(lambda: runlog.logged(log_file, target, lambda: api.sync(
+        target, today, dry_run=dry_run, templates=templates, progress=progress,
+        **google(credentials, oauth_client))))
     plan = report.plan
     if as_json:
         data = report.to_json()
@@ -103,18 +109,7 @@ def sync(target, today, dry_run, as_json, quiet, templates, credentials, oauth_c
         click.echo(f"Warning: {problem}", err=True)
     if quiet:
         return
-    overdue = sum(1 for d in plan.due if d.days_overdue > 0)
-    invalid = sum(1 for r in plan.leads if r.flag.startswith("INVALID"))
-    touches = sum(1 for e in plan.events if e.kind == "touch")
-    summary = (f"{report.target}, {plan.today}: {len(plan.leads)} leads, {len(plan.due)} due "
-               f"today ({overdue} overdue), {len(plan.upcoming)} upcoming")
-    if invalid:
-        summary += f", {invalid} to fix (flagged INVALID)"
-    if touches:
-        summary += f"; {touches} new touch{'es' if touches != 1 else ''} logged"
-    if not dry_run:
-        summary += "; saved." if report.written else "; nothing changed."
-    click.echo(summary)
+    click.echo(runlog.summary_line(report))
 
 
 @cli.command(context_settings=CONTEXT)
@@ -197,3 +192,6 @@ def preview(target, lead, today, templates, credentials, oauth_client):
 
 
 cli.add_command(doctor)
+cli.add_command(watch)
+cli.add_command(calendar)
+cli.add_command(metrics)

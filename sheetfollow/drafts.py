@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from jinja2 import Template, TemplateNotFound, nodes
-from jinja2.runtime import Context
 from jinja2.exceptions import TemplateRuntimeError, TemplateSyntaxError
+from jinja2.runtime import Context
 
 from sheetfollow.draftenv import make_environment, reason, template_key
 from sheetfollow.errors import TemplateError
-from sheetfollow.leadtext import amount_text, cell_text, first_name, topic_of
+from sheetfollow.leadtext import amount_text, cell_text, cell_texts, first_name, topic_of
 from sheetfollow.links import open_link
 
 __all__ = [
@@ -65,8 +65,8 @@ class LeadContext:
     value_text: str = ""
 
     def __post_init__(self) -> None:
-        for name in _LEAD_TEXT:
-            object.__setattr__(self, name, cell_text(getattr(self, name)))
+        fields = self.__dict__  # frozen: write the fields where object.__setattr__ would
+        fields.update(zip(_LEAD_TEXT, cell_texts(map(fields.__getitem__, _LEAD_TEXT)), strict=True))
         if not self.first_name:
             object.__setattr__(self, "first_name", first_name(self.name))
         if not self.topic:
@@ -116,7 +116,7 @@ class DraftError(TemplateError):
 
 
 # -- output ----------------------------------------------------------------------------------------
-# Neither pattern crosses a line break, so they run on the whole text at once.
+# No pattern crosses a line break, so they run on the whole text at once.
 _SPACE_RUN = re.compile(r"(?<=\S) {2,}")
 _SPACE_BEFORE_STOP = re.compile(r"(?<=\w) +([,.])(?=\s|$)")
 _BLANK_LINES = re.compile(r"\n{3,}")

@@ -15,8 +15,8 @@ CADENCE = "Cadence"
 TEMPLATES = "Templates"
 STATE = "_sheetfollow"
 
-# Tabs a sync reads. Metrics is written only.
-READ_TABS = (LEADS, DUE, LOG, SETTINGS, CADENCE, TEMPLATES, STATE)
+# Tabs a sync reads (Metrics too: it is rewritten only when its figures change).
+READ_TABS = (LEADS, DUE, LOG, METRICS, SETTINGS, CADENCE, TEMPLATES, STATE)
 
 # Leads: canonical header per field, then accepted aliases (compared ignoring case, spaces,
 # _ and -).

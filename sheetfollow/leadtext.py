@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable, Iterator
 
 _HONORIFICS = {"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "dame", "madam", "mister"}
 _TOPIC_MAX = 80
@@ -20,6 +21,12 @@ def cell_text(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return str(value).replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def cell_texts(values: Iterable[object]) -> list[str]:
+    """``cell_text`` of each value; plain text without a carriage return takes a short cut."""
+    return [value.strip() if type(value) is str and "\r" not in value else cell_text(value)
+            for value in values]
 
 
 def amount_text(value: object) -> str:
@@ -39,13 +46,13 @@ def first_name(name: str) -> str:
     A title is skipped (``Dr Jane Smith`` -> ``Jane``) unless only a surname follows it
     (``Dr Smith`` stays whole), and an all-lower or all-upper name gets a capital.
     """
-    text = " ".join(str(name or "").split())
+    text = str(name or "")  # only ever split on white space, so never collapsed first
     if "," in text:
         before, after = (part.strip() for part in text.split(",", 1))
         # "Smith, Jane" is surname first; "Jane Smith, PhD" ends with a suffix.
         text = after if len(before.split()) == 1 and after else before
-    words = [word.strip("\"'()[]<>;:") for word in text.split()]
-    words = [word for word in words if any(char.isalpha() for char in word) and "@" not in word]
+    words = [word for word in (word.strip("\"'()[]<>;:") for word in text.split())
+             if "@" not in word and any(map(str.isalpha, word))]
     if words and words[0].rstrip(".").casefold() in _HONORIFICS:
         if len(words) == 2:
             return " ".join(words)
@@ -60,9 +67,11 @@ def first_name(name: str) -> str:
     return word
 
 
-# Clause breaks in notes: new lines, semicolons, bullets, spaced dashes, sentence ends.
+# Clause breaks in notes: new lines, semicolons, bullets, spaced dashes (notes without any
+# character of _MAY_BREAK have none), and sentence ends (group 1 is the break).
 _CLAUSE_BREAK = re.compile(r"\n|;|•|\|\s|\s[-–—]+\s")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_MAY_BREAK = re.compile(r"[\n;•|\-–—]")
+_SENTENCE_END = re.compile(r"[.!?](\s+)")
 _ABBREVIATIONS = {"e.g.", "i.e.", "etc.", "approx.", "vs.", "mr.", "mrs.", "ms.", "dr.", "no.",
                   "inc.", "ltd.", "co.", "st."}
 # A date or a label at the start of a note: "2026-03-02:", "12/3 -", "Call notes:".
@@ -98,19 +107,35 @@ _TRAILING_WORDS = {"and", "or", "but", "so", "with", "for", "to", "the", "a", "a
                    "on", "at", "by", "from", "as", "is", "are"}
 
 
-def _clauses(notes: str) -> list[str]:
-    clauses: list[str] = []
-    for part in _CLAUSE_BREAK.split(notes):
-        pieces = _SENTENCE_END.split(part)
-        merged: list[str] = []
-        for piece in pieces:
+def _split(pattern: re.Pattern[str], text: str) -> Iterator[str]:
+    """``pattern.split(text)``, one piece at a time."""
+    start = 0
+    for match in pattern.finditer(text):
+        yield text[start:match.start()]
+        start = match.end()
+    yield text[start:]
+
+
+def _clauses(notes: str) -> Iterator[str]:
+    """The notes' clauses in order, found as they are needed: the topic is usually in the first.
+
+    A clause keeps the white space it had in the notes; topic_of collapses it.
+    """
+    parts = _split(_CLAUSE_BREAK, notes) if _MAY_BREAK.search(notes) else (notes,)
+    for part in parts:
+        start = 0
+        for end in _SENTENCE_END.finditer(part):
+            clause = part[start:end.start(1)]
             # "e.g. a new site" is one sentence, not two.
-            if merged and merged[-1].split()[-1].casefold() in _ABBREVIATIONS:
-                merged[-1] += " " + piece
-            else:
-                merged.append(piece)
-        clauses.extend(merged)
-    return clauses
+            if clause.split()[-1].casefold() not in _ABBREVIATIONS:
+                yield clause
+                start = end.end(1)
+        yield part[start:]
+
+
+def _has_letters(text: str) -> bool:
+    """Whether ``text`` has at least three letters (a topic shorter than that says nothing)."""
+    return (len(text) >= 3 and text[:3].isalpha()) or sum(map(str.isalpha, text)) >= 3
 
 
 def _to_you(match: re.Match[str]) -> str:
@@ -138,8 +163,7 @@ def _shorten(text: str) -> str:
 
 def _looks_proper(word: str) -> bool:
     """"CRM", "Q3", "I", "McKinsey": keep the capital. "Wants": an ordinary word."""
-    return (word == "I" or any(char.isdigit() for char in word)
-            or sum(char.isupper() for char in word) > 1)
+    return word == "I" or any(map(str.isdigit, word)) or sum(map(str.isupper, word)) > 1
 
 
 def topic_of(notes: str) -> str:
@@ -151,7 +175,10 @@ def topic_of(notes: str) -> str:
     """
     for clause in _clauses(str(notes or "")):
         text = " ".join(clause.split()).strip(" \"'“”‘’()[]*-–—:,")
-        text = _LEADING_LABEL.sub("", text).strip(" \"'“”‘’()[]*-–—:,")
+        # A leading label starts with a digit or ends in a colon; most notes have neither.
+        label = _LEADING_LABEL.match(text) if ":" in text or text[:1].isdecimal() else None
+        if label:
+            text = text[label.end():].strip(" \"'“”‘’()[]*-–—:,")
         prefixed = False
         match = _WANTS_TO.match(text)
         if match:
@@ -160,16 +187,20 @@ def topic_of(notes: str) -> str:
             match = _ABOUT.match(text)
             if match and match.end() < len(text):
                 text, prefixed = text[match.end():], True
-        first = text.split(" ", 1)[0].casefold().strip(".,:!?")
-        if sum(char.isalpha() for char in text) < 3 or (
-                not prefixed and (first in _NOT_A_TOPIC or _STATUS.match(text))):
+        if not _has_letters(text):
             continue
-        text = _THEY.sub(_to_you, text)
+        if not prefixed:
+            first = text.split(" ", 1)[0].casefold().strip(".,:!?")
+            # _STATUS needs an a, g or w first; a cheap test before the regex.
+            if first in _NOT_A_TOPIC or (text[:1] in "aAgGwW" and _STATUS.match(text)):
+                continue
+        if "the" in text.lower():  # every word _THEY finds starts with "the"
+            text = _THEY.sub(_to_you, text)
         text = _shorten(text).rstrip(" .,;:!?-–—…")
         if not prefixed:
             word = text.split(" ", 1)[0]
             if not _looks_proper(word):
                 text = text[:1].lower() + text[1:]
-        if sum(char.isalpha() for char in text) >= 3:
+        if _has_letters(text):
             return text
     return ""

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from .drafts import LeadContext, SenderContext, StepContext, first_name, topic_of
+from functools import lru_cache
+
+from .drafts import LeadContext, SenderContext, StepContext, topic_of
 from .engine import LeadRow, Outcome
+from .leadtext import cell_text
 from .settings import Settings
 
 
@@ -12,14 +15,16 @@ def draft_context(row: LeadRow, outcome: Outcome, settings: Settings):
     step, cadence = outcome.step, outcome.cadence
     state = outcome.state
     last = row.last_contact or (state.last_touch if state else None)
+    notes = row.notes
     lead = LeadContext(
-        name=row.name,
-        first_name=first_name(row.name),
+        name=row.name,  # LeadContext derives first_name (the same from raw or clean text)
         company=row.company,
         email=row.email,
         phone=row.phone,
-        notes=row.notes,
-        topic=topic_of(row.notes),
+        notes=notes,
+        # LeadContext derives the topic from the cleaned notes when this is empty. Notes with a
+        # "\r" or outer spaces may split into clauses differently raw, and the raw reading wins.
+        topic=topic_of(notes) if notes != cell_text(notes) else "",
         value=row.value,
         value_text=f"{row.value:,.0f}" if row.value is not None else "",
         stage=row.stage,
@@ -29,18 +34,32 @@ def draft_context(row: LeadRow, outcome: Outcome, settings: Settings):
         if last and outcome.next_date else None,
     )
     total = cadence.total if cadence else 1
-    step_ctx = StepContext(
-        number=max(step.number, 1) if cadence else 1,
-        total=total,
-        purpose=step.purpose,
-        channel=step.channel,
-        template=step.template,
-        cadence=cadence.name if cadence else "first contact",
-        final=bool(cadence and not cadence.repeats and step.number == cadence.total),
+    step_ctx = _step(
+        max(step.number, 1) if cadence else 1,
+        total,
+        step.purpose,
+        step.channel,
+        step.template,
+        cadence.name if cadence else "first contact",
+        bool(cadence and not cadence.repeats and step.number == cadence.total),
     )
-    sender = SenderContext(name=settings.sender_name, company=settings.sender_company,
-                           signature=settings.signature, booking_link=settings.booking_link)
+    sender = _sender(settings.sender_name, settings.sender_company, settings.signature,
+                     settings.booking_link)
     return lead, step_ctx, sender
+
+
+# The step and sender contexts are immutable and the same for many leads: each is made once.
+@lru_cache(maxsize=256)
+def _step(number: int, total: int, purpose: str, channel: str, template: str, cadence: str,
+          final: bool) -> StepContext:
+    return StepContext(number=number, total=total, purpose=purpose, channel=channel,
+                       template=template, cadence=cadence, final=final)
+
+
+@lru_cache(maxsize=8)
+def _sender(name: str, company: str, signature: str, booking_link: str) -> SenderContext:
+    return SenderContext(name=name, company=company, signature=signature,
+                         booking_link=booking_link)
 
 
 def why(row: LeadRow, outcome: Outcome) -> str:

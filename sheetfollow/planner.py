@@ -14,9 +14,21 @@ from .changeset import CellWrite, ChangeSet, RowAppend, RowKey, TabWrite
 from .drafts import Draft, DraftError, TemplateLibrary, open_link
 from .due import DueItem, done_ticks, due_rows
 from .engine import Event, LeadRow, Outcome, Rules, follow_up
-from .layout import CADENCE, DUE, LEAD_COLUMNS, LEADS, LOG, LOG_HEADER, SETTINGS, STATE, TEMPLATES
+from .layout import (
+    CADENCE,
+    DUE,
+    LEAD_COLUMNS,
+    LEADS,
+    LOG,
+    LOG_HEADER,
+    METRICS,
+    SETTINGS,
+    STATE,
+    TEMPLATES,
+)
 from .leads import LeadsTab, duplicates, read_leads
 from .messages import draft_context, why
+from .metrics import METRICS_WIDTHS, compute_metrics, event_rows, metrics_rows
 from .model import Grid, Link, Value, WorkbookData, WriteValue
 from .schedule import Calendar
 from .settings import Settings, read_settings
@@ -123,7 +135,11 @@ def plan_sync(data: WorkbookData, inputs: Inputs, today: dt.date) -> SyncPlan:
             for col in range(len(header) + 1, len(LOG_HEADER) + 1):
                 changes.cells.append(CellWrite(log_grid.name, 1, col, LOG_HEADER[col - 1]))
         changes.appends.append(RowAppend(log_grid.name if log_grid else LOG, list(LOG_HEADER),
-                                         [_log_row(e) for e in new_events]))
+                                         event_rows(new_events)))
+    log_rows = (log_grid.rows[1:] if log_grid else []) + event_rows(new_events)
+    metrics = compute_metrics(log_rows, results, settings, today, epoch)
+    _replace_tab(changes, data.grid(METRICS), METRICS, metrics_rows(metrics), epoch,
+                 widths=METRICS_WIDTHS)
     return SyncPlan(today, settings, changes, results, due, upcoming, new_events, problems, done,
                     len(leads.new_ids))
 
@@ -300,8 +316,3 @@ def _logged(grid: Grid | None, epoch: dt.date) -> tuple[set[tuple], set[str]]:
         kind = as_text(cells[1])
         keys.add((day, kind, lead_id, as_text(cells[8]) if kind == "stage" else ""))
     return keys, ids
-
-
-def _log_row(e: Event) -> list[WriteValue]:
-    return [e.date, e.kind, e.lead_id, e.name, e.stage, e.cadence, e.step, e.channel, e.source,
-            e.due]

@@ -379,7 +379,7 @@ def test_a_write_whose_answer_was_lost_is_not_applied_twice(fake, tmp_path):
     assert report.written
     posts = [r for r in fake.api_requests if r.method == "POST"]
     assert len(posts) == 2 and posts[1].status == 400  # "already exists": it was applied
-    assert book.tabs() == ["Leads", "Due", "_sheetfollow", "Log"]
+    assert book.tabs() == ["Leads", "Due", "_sheetfollow", "Metrics", "Log"]
     assert book.column("Leads", "ID") == ["L-0001", "L-0002"]
 
 
