@@ -13,7 +13,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from googlebook import GoogleBook
-from helpers import serial
+from helpers import Book, serial
 
 from sheetfollow import api
 from sheetfollow.backends.memory import MemoryBackend
@@ -33,28 +33,6 @@ def fixture_copy(tmp_path):
         shutil.copyfile(FIXTURES / name, target)
         return target
     return copy
-
-
-class Book:
-    """A workbook on some backend, seen the way a test wants to see it."""
-
-    kind = ""
-
-    def sync(self, today: dt.date, **options) -> api.SyncReport: ...
-    def rows(self, tab: str) -> list[list]: ...
-    def set(self, tab: str, row: int, col: int, value) -> None: ...
-    def tabs(self) -> list[str]: ...
-
-    def column(self, tab: str, header: str) -> list:
-        rows = self.rows(tab)
-        col = rows[0].index(header)
-        return [r[col] if col < len(r) else None for r in rows[1:]]
-
-    def cell(self, tab: str, row: int, header: str):
-        rows = self.rows(tab)
-        col = rows[0].index(header)
-        values = rows[row - 1]
-        return values[col] if col < len(values) else None
 
 
 class MemoryBook(Book):

@@ -15,29 +15,10 @@ from pathlib import Path
 from unittest import mock
 
 from fakesheets import FakeSheets
+from helpers import Book
 
 from sheetfollow import api
 from sheetfollow.changeset import column_letter
-
-
-class BookBase:
-    """conftest.Book's helpers (conftest cannot be imported from a test module)."""
-
-    kind = ""
-
-    def rows(self, tab: str) -> list[list]: ...
-
-    def column(self, tab: str, header: str) -> list:
-        rows = self.rows(tab)
-        col = rows[0].index(header)
-        return [r[col] if col < len(r) else None for r in rows[1:]]
-
-    def cell(self, tab: str, row: int, header: str):
-        rows = self.rows(tab)
-        col = rows[0].index(header)
-        values = rows[row - 1]
-        return values[col] if col < len(values) else None
-
 
 _shared: FakeSheets | None = None
 
@@ -51,7 +32,7 @@ def shared_fake() -> FakeSheets:
     return _shared
 
 
-class GoogleBook(BookBase):
+class GoogleBook(Book):
     kind = "google"
 
     def __init__(self, tabs: dict[str, list[list]], tmp_path: Path,

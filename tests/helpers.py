@@ -8,3 +8,28 @@ from sheetfollow.model import EPOCH_1900
 def serial(day: dt.date) -> int:
     """A date as the serial number spreadsheets store (1900 date system)."""
     return (day - EPOCH_1900).days
+
+
+class Book:
+    """A workbook on some backend, seen the way a test wants to see it (see conftest.make_book).
+
+    Backends subclass it with ``sync``, ``rows``, ``set`` and ``tabs``.
+    """
+
+    kind = ""
+
+    def sync(self, today: dt.date, **options): ...
+    def rows(self, tab: str) -> list[list]: ...
+    def set(self, tab: str, row: int, col: int, value) -> None: ...
+    def tabs(self) -> list[str]: ...
+
+    def column(self, tab: str, header: str) -> list:
+        rows = self.rows(tab)
+        col = rows[0].index(header)
+        return [r[col] if col < len(r) else None for r in rows[1:]]
+
+    def cell(self, tab: str, row: int, header: str):
+        rows = self.rows(tab)
+        col = rows[0].index(header)
+        values = rows[row - 1]
+        return values[col] if col < len(values) else None
