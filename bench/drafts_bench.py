@@ -47,8 +47,7 @@ def _cell(value: object) -> object:
 def cases(count: int, seed: int = 1):
     """``count`` (row, outcome) pairs the sync would draft, and the library and settings."""
     tabs = workbook_tabs(False, TODAY)
-    settings_rows = [[SENDER.get(row[0], row[1]) if i == 1 else value
-                      for i, value in enumerate(row)] if row and row[0] in SENDER else row
+    settings_rows = [[row[0], SENDER[row[0]], *row[2:]] if row and row[0] in SENDER else row
                      for row in tabs[layout.SETTINGS]]
     settings, _ = read_settings(Grid(layout.SETTINGS, settings_rows))
     cadences, _ = read_cadences(Grid(layout.CADENCE, tabs[layout.CADENCE]), settings)

@@ -26,7 +26,7 @@ LAST_SYNC = dt.date(2026, 11, 20)
 ROOT = Path(__file__).resolve().parents[1]
 
 SETTINGS = {"Sender Name": "Maya Patel", "Sender Company": "Brightpath Studio",
-            "Signature": "Maya Patel · Brightpath Studio · +44 20 7946 0321",
+            "Signature": "Brightpath Studio · +44 20 7946 0321",
             "Booking Link": "https://cal.example.com/maya", "Country": "GB",
             "Date Order": "day first", "Upcoming Days": 5}
 TEMPLATE_ROW = ("first_contact", "whatsapp",  "",

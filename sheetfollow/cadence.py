@@ -32,6 +32,10 @@ class Cadence:
         return len(self.steps)
 
 
+# The longest wait a step may ask for (ten years, as for Nurture Every Days): dates stay far
+# from the end of the calendar, and a typo such as 30000 is reported instead of obeyed.
+MAX_WAIT = 3650
+
 FIRST_CONTACT = Step(0, 0, "email", FIRST_CONTACT_TEMPLATE, "first contact")
 
 
@@ -72,11 +76,11 @@ def _build(rows, settings: Settings, *, apply_settings: bool, tab: str = "Cadenc
         channel = channel.casefold()
         try:
             wait_days = float(wait)
-            if not wait_days.is_integer() or wait_days < 0:
+            if not wait_days.is_integer() or not 0 <= wait_days <= MAX_WAIT:
                 raise ValueError
         except ValueError:
-            problems.append(f"{where}: Wait days '{wait}' must be a whole number of days, "
-                            "0 or more. Step ignored.")
+            problems.append(f"{where}: Wait days '{wait}' must be a whole number of days from 0 "
+                            f"to {MAX_WAIT}. Step ignored.")
             continue
         if not name:
             problems.append(f"{where}: the Cadence column is empty. Step ignored.")

@@ -7,7 +7,8 @@ a value (not a sequence of calls on a backend) is what lets both backends share 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from typing import Literal
 
 from .model import Link, Value, WriteValue
 
@@ -40,14 +41,39 @@ class RowKey:
     inputs: tuple[Value, ...]  # the row's user-owned values as read
 
 
+# How many columns and rows a Chart covers from its anchor: the planner places charts by it and
+# the backends draw them that size.
+CHART_COLUMNS, CHART_ROWS = 8, 16
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A native chart of one series drawn from cells of the tab it sits on (a Metrics chart).
+
+    ``categories`` and ``values`` are A1 ranges of one column each on the same tab
+    (``"A26:A31"``); ``anchor`` is the cell under the chart's top-left corner.
+    """
+
+    title: str
+    kind: Literal["column", "bar"]  # vertical or horizontal bars
+    categories: str
+    values: str
+    anchor: str
+    series_name: str
+
+
 @dataclass(frozen=True)
 class TabWrite:
-    """Create a tool tab, or replace all of its cells. Row 1 is the header."""
+    """Create a tool tab, or replace all of its cells. Row 1 is the header.
+
+    ``charts`` are the tab's native charts, replacing those it had; with none, a replaced tab
+    keeps whatever drawing it had."""
 
     tab: str
     rows: list[list[WriteValue]]
     hidden: bool = False
     widths: tuple[float, ...] = ()  # column widths in characters; empty keeps the default
+    charts: tuple[Chart, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -89,7 +115,9 @@ class ChangeSet:
             lines.append(f"set {where}: {show(c.old)} -> {show(c.value)}")
         for t in self.tabs:
             hidden = " (hidden)" if t.hidden else ""
-            lines.append(f"replace tab {t.tab}{hidden}: {max(len(t.rows) - 1, 0)} rows")
+            charts = f", {len(t.charts)} chart{'s' if len(t.charts) != 1 else ''}" \
+                if t.charts else ""
+            lines.append(f"replace tab {t.tab}{hidden}: {max(len(t.rows) - 1, 0)} rows{charts}")
         for a in self.appends:
             for row in a.rows:
                 lines.append(f"append to {a.tab}: " + " | ".join(show(v) for v in row))
@@ -110,6 +138,7 @@ class ChangeSet:
             "tabs": [
                 {"tab": t.tab, "rows": [[json_value(v) for v in r] for r in t.rows],
                  "hidden": t.hidden}
+                | ({"charts": [asdict(c) for c in t.charts]} if t.charts else {})
                 for t in self.tabs
             ],
             "appends": [

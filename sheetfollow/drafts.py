@@ -38,6 +38,7 @@ _ADD_HINT = {"subject": "email subject", "email": "email", "call": "call notes",
              "text": "text message", "letter": "letter"}
 
 
+# LeadContext's text fields: each is cleaned with cell_text.
 _LEAD_TEXT = ("name", "company", "email", "phone", "notes", "stage", "last_method", "first_name",
               "topic", "value_text")
 
@@ -65,14 +66,14 @@ class LeadContext:
     value_text: str = ""
 
     def __post_init__(self) -> None:
-        fields = self.__dict__  # frozen: write the fields where object.__setattr__ would
-        fields.update(zip(_LEAD_TEXT, cell_texts(map(fields.__getitem__, _LEAD_TEXT)), strict=True))
-        if not self.first_name:
-            object.__setattr__(self, "first_name", first_name(self.name))
-        if not self.topic:
-            object.__setattr__(self, "topic", topic_of(self.notes))
-        if not self.value_text:
-            object.__setattr__(self, "value_text", amount_text(self.value))
+        values = self.__dict__  # frozen: set the fields where object.__setattr__ would
+        values.update(zip(_LEAD_TEXT, cell_texts(map(values.__getitem__, _LEAD_TEXT)), strict=True))
+        if not values["first_name"]:
+            values["first_name"] = first_name(values["name"])
+        if not values["topic"]:
+            values["topic"] = topic_of(values["notes"])
+        if not values["value_text"]:
+            values["value_text"] = amount_text(values["value"])
 
 
 @dataclass(frozen=True)

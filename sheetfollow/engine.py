@@ -158,6 +158,8 @@ def follow_up(row: LeadRow, state: LeadState | None, rules: Rules) -> Outcome:
                             method or (pending.channel if pending else ""), source, answered))
     elif touch is not None and touch < (st.last_touch or touch):
         st.last_touch = touch  # the user corrected the date backwards
+    if st.agreed is not None and st.last_touch is not None and st.agreed <= st.last_touch:
+        st.agreed = None  # typed on or before the latest touch: already met, the cadence goes on
 
     # A stage change restarts the cadence at step 1 (the first sight sets the stage quietly).
     wanted = rule.cadence if rule.kind in ("open", "lost") else None

@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, replace
 
+from .cadence import MAX_WAIT
 from .changeset import column_letter
 from .columns import ColumnMap, map_columns
 from .engine import LeadRow
@@ -16,6 +17,9 @@ from .settings import Settings
 from .values import BadValue, as_text, read_date, read_money, read_weekday, read_yes
 
 ID_PATTERN = re.compile(r"L-(\d+)")
+# The latest Last Contact a cadence can count from: a step waits at most MAX_WAIT days, then
+# moves to an open day; after this the next date would fall beyond 9999-12-31.
+LATEST_CONTACT = dt.date.max - dt.timedelta(days=2 * MAX_WAIT)
 
 
 @dataclass
@@ -48,7 +52,21 @@ def read_leads(grid: Grid | None, settings: Settings, epoch: dt.date,
         if lead is not None:
             rows.append(lead)
     rows, new_ids = assign_ids(rows, known_ids)
+    id_col = columns.get("id")
+    if id_col is not None:
+        rows = [_formula_id(row, id_col) if row.row in new_ids
+                and (row.row, id_col) in grid.formulas else row for row in rows]
     return LeadsTab(grid, columns, rows, new_ids)
+
+
+def _formula_id(row: LeadRow, id_col: int) -> LeadRow:
+    """A row whose ID cell holds the user's formula (never overwritten) giving no ID, or
+    another row's: the ID it would get cannot be written, so it could not be recognised at the
+    next sync. It is flagged instead of being handed a new ID every time."""
+    problem = (f"{LEAD_COLUMNS['id'][0]} ({column_letter(id_col)}{row.row}) holds a formula "
+               "that gives no ID or another row's; clear the cell and sheetfollow will give "
+               "the lead its own ID")
+    return replace(row, problems=row.problems + (problem,))
 
 
 def _read_row(grid: Grid, number: int, columns: ColumnMap, settings: Settings,
@@ -94,6 +112,11 @@ def _read_row(grid: Grid, number: int, columns: ColumnMap, settings: Settings,
             problems.append(f"{cell('preferred_day')}: {exc}")
     next_col = fields.get("next_date")
     last_contact = date("last_contact")
+    if last_contact is not None and last_contact > LATEST_CONTACT:
+        problems.append(f"{cell('last_contact')}: {last_contact.isoformat()} is too far in the "
+                        "future to schedule a follow-up after it; type the date of the latest "
+                        "touch")
+        last_contact = None
     next_date = date("next_date")
     return LeadRow(
         row=number,

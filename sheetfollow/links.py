@@ -22,15 +22,20 @@ _EMAIL = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+")
 _PHONE_SEPARATORS = re.compile(r"[\s\-.()\u00a0]")
 _PHONE = re.compile(r"\+?\d{3,20}")
 
-# Each byte's form in a URL: unreserved characters as themselves, anything else as %XX, which is
-# what urllib.parse.quote(text, safe="") gives.
 _UNRESERVED = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~"
-_ADDRESS_SAFE = _UNRESERVED + b"@"  # quote(address, safe="@")
+_ADDRESS_SAFE = _UNRESERVED + b"@"
 _BYTE = [bytes([byte]) for byte in range(256)]
-_QUOTED = [_BYTE[byte] if byte in _UNRESERVED else b"%%%02X" % byte for byte in range(256)]
-_QUOTED[ord("\n")] = b"%0D%0A"  # a new line is CR LF in a message (RFC 6068, RFC 5724)
 _PERCENT = ord("%")
 _FEW = 24  # distinct bytes to quote, at most, for quoting one byte value at a time
+
+
+@lru_cache(maxsize=4)
+def _quoted(safe: bytes) -> list[bytes]:
+    """Each byte's form in a URL: itself if ``safe``, else %XX (as urllib.parse.quote gives),
+    and a new line as CR LF, the line break of a message (RFC 6068, RFC 5724)."""
+    table = [_BYTE[byte] if byte in safe else b"%%%02X" % byte for byte in range(256)]
+    table[ord("\n")] = b"%0D%0A"
+    return table
 
 
 def _encode(text: str, safe: bytes = _UNRESERVED) -> str:
@@ -38,16 +43,17 @@ def _encode(text: str, safe: bytes = _UNRESERVED) -> str:
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     data = text.encode("utf-8")
+    quoted = _quoted(safe)
     # A message holds few distinct bytes to quote (space, comma, new line...): replacing each
     # throughout, "%" first, is several times faster than quoting byte by byte.
     unsafe = set(data.translate(None, safe))
     if len(unsafe) > _FEW:
-        return b"".join(map(_QUOTED.__getitem__, data)).decode("ascii")  # list: a cheap call
+        return b"".join(map(quoted.__getitem__, data)).decode("ascii")  # list: a cheap call
     if _PERCENT in unsafe:
         data = data.replace(b"%", b"%25")
         unsafe.discard(_PERCENT)
     for byte in unsafe:
-        data = data.replace(_BYTE[byte], _QUOTED[byte])
+        data = data.replace(_BYTE[byte], quoted[byte])
     return data.decode("ascii")
 
 

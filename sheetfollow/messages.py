@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from .drafts import LeadContext, SenderContext, StepContext, topic_of
+from .drafts import LeadContext, SenderContext, StepContext
 from .engine import LeadRow, Outcome
-from .leadtext import cell_text
+from .leadtext import cell_text, topic_of
 from .settings import Settings
 
 

@@ -6,12 +6,34 @@ Backends turn their storage into these; the core never sees a file, a zip or an 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 # The epochs of spreadsheet serial dates. Excel's 1900 system (and Google Sheets) count days from
 # 1899-12-30 (which absorbs Lotus' fictitious 1900-02-29); the 1904 system counts from 1904-01-01.
 EPOCH_1900 = dt.date(1899, 12, 30)
 EPOCH_1904 = dt.date(1904, 1, 1)
+
+
+# Excel keeps at most 32,767 characters (UTF-16 code units) in a cell and Google Sheets refuses
+# more than 50,000; an .xlsx file is XML, which cannot hold control characters (other than tab
+# and line breaks), lone surrogates, U+FFFE and U+FFFF. Text the tool writes is fitted to both,
+# so that every backend stores, and reads back, the same text: a second sync finds no change.
+MAX_CELL_CHARS = 32767
+UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def fit_text(text: str) -> str:
+    """``text`` as every backend can hold it: without the characters XML cannot hold, and cut
+    to MAX_CELL_CHARS (never in the middle of a character)."""
+    if UNWRITABLE.search(text):
+        text = UNWRITABLE.sub("", text)
+    if len(text) <= MAX_CELL_CHARS // 2:  # the common case: short enough whatever it holds
+        return text
+    units = text.encode("utf-16-le")
+    if len(units) <= 2 * MAX_CELL_CHARS:
+        return text
+    return units[:2 * MAX_CELL_CHARS].decode("utf-16-le", "ignore")
 
 
 @dataclass(frozen=True)
@@ -51,6 +73,9 @@ class Grid:
     name: str
     rows: list[list[Value]] = field(default_factory=list)
     formulas: set[tuple[int, int]] = field(default_factory=set)
+    # Merged cells as (top, left, bottom, right): only the top-left cell of each shows.
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)
+    _merges_by_row: dict | None = field(default=None, init=False, repr=False, compare=False)
 
     def cell(self, row: int, col: int) -> Value:
         """The value at 1-based ``row``, ``col``, or None when it lies beyond what was read."""
@@ -61,6 +86,21 @@ class Grid:
 
     def is_formula(self, row: int, col: int) -> bool:
         return (row, col) in self.formulas
+
+    def merge_over(self, row: int, col: int) -> tuple[int, int, int, int] | None:
+        """The merged range that hides the cell (every cell of a merge but the top-left one),
+        or None: a value written there would not be seen."""
+        if not self.merged:
+            return None
+        if self._merges_by_row is None:  # asked for every written cell: index them by row
+            self._merges_by_row = {}
+            for merge in self.merged:
+                for number in range(merge[0], merge[2] + 1):
+                    self._merges_by_row.setdefault(number, []).append(merge)
+        for top, left, bottom, right in self._merges_by_row.get(row, ()):
+            if left <= col <= right and (row, col) != (top, left):
+                return top, left, bottom, right
+        return None
 
     @property
     def height(self) -> int:

@@ -10,7 +10,16 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 
 from .cadence import read_cadences
-from .changeset import CellWrite, ChangeSet, RowAppend, RowKey, TabWrite
+from .changeset import (
+    CHART_COLUMNS,
+    CellWrite,
+    ChangeSet,
+    Chart,
+    RowAppend,
+    RowKey,
+    TabWrite,
+    column_letter,
+)
 from .drafts import Draft, DraftError, TemplateLibrary, open_link
 from .due import DueItem, done_ticks, due_rows
 from .engine import Event, LeadRow, Outcome, Rules, follow_up
@@ -28,8 +37,24 @@ from .layout import (
 )
 from .leads import LeadsTab, duplicates, read_leads
 from .messages import draft_context, why
-from .metrics import METRICS_WIDTHS, compute_metrics, event_rows, metrics_rows
-from .model import Grid, Link, Value, WorkbookData, WriteValue
+from .metrics import (
+    METRICS_WIDTHS,
+    ChartSeries,
+    chart_series,
+    compute_metrics,
+    event_rows,
+    metrics_rows,
+)
+from .model import (
+    MAX_CELL_CHARS,
+    UNWRITABLE,
+    Grid,
+    Link,
+    Value,
+    WorkbookData,
+    WriteValue,
+    fit_text,
+)
 from .schedule import Calendar
 from .settings import Settings, read_settings
 from .state import read_state, state_rows
@@ -123,6 +148,7 @@ def plan_sync(data: WorkbookData, inputs: Inputs, today: dt.date) -> SyncPlan:
         if outcome.write_next:
             cells.set(row.row, columns["next_date"], outcome.next_date)
 
+    problems += cells.hidden
     due = [r.item for r in results if r.item and r.item.due <= today]
     upcoming = [r.item for r in results if r.item and r.item.due > today]
     _replace_tab(changes, data.grid(DUE), DUE, due_rows(due, upcoming, settings.upcoming_days),
@@ -135,32 +161,51 @@ def plan_sync(data: WorkbookData, inputs: Inputs, today: dt.date) -> SyncPlan:
             for col in range(len(header) + 1, len(LOG_HEADER) + 1):
                 changes.cells.append(CellWrite(log_grid.name, 1, col, LOG_HEADER[col - 1]))
         changes.appends.append(RowAppend(log_grid.name if log_grid else LOG, list(LOG_HEADER),
-                                         event_rows(new_events)))
+                                         fit_rows(event_rows(new_events))))
     log_rows = (log_grid.rows[1:] if log_grid else []) + event_rows(new_events)
     metrics = compute_metrics(log_rows, results, settings, today, epoch)
     _replace_tab(changes, data.grid(METRICS), METRICS, metrics_rows(metrics), epoch,
-                 widths=METRICS_WIDTHS)
+                 widths=METRICS_WIDTHS, charts=metrics_charts(chart_series(metrics)))
     return SyncPlan(today, settings, changes, results, due, upcoming, new_events, problems, done,
                     len(leads.new_ids))
 
 
 class _Cells:
-    """Collects cell writes to the Leads tab, leaving alone cells that already hold the value
-    and cells that hold the user's formulas."""
+    """Collects cell writes to the Leads tab, leaving alone cells that already hold the value,
+    cells that hold the user's formulas and cells hidden under merged cells (``hidden`` says
+    which)."""
 
     def __init__(self, leads: LeadsTab, changes: ChangeSet, epoch: dt.date):
         self.leads, self.changes, self.epoch = leads, changes, epoch
         self.grid = leads.grid
+        self.hidden: list[str] = []  # problems: cells not written because a merge hides them
 
     def set(self, row: int, col: int, value: WriteValue, style_from=None) -> bool:
+        if type(value) is str:
+            value = fit_text(value)
         current = self.grid.cell(row, col)
         if self.grid.is_formula(row, col) or same(current, value, self.epoch):
+            return False
+        if self.under_merge(row, col):
             return False
         self.changes.cells.append(CellWrite(self.grid.name, row, col, value, current, style_from))
         if row > 1 and row not in self.changes.row_keys:
             id_col = self.leads.columns.get("id")
             as_read = as_text(self.grid.cell(row, id_col)) if id_col else ""
             self.changes.row_keys[row] = RowKey(as_read or None, self.leads.inputs(row))
+        return True
+
+    def under_merge(self, row: int, col: int) -> bool:
+        """Whether a merge hides the cell: a value written there would never be seen."""
+        merge = self.grid.merge_over(row, col)
+        if merge is None:
+            return False
+        top, left, bottom, right = merge
+        header = as_text(self.grid.cell(1, col)) or "a sheetfollow column"
+        self.hidden.append(
+            f"{self.grid.name}!{column_letter(col)}{row} ({header}) is hidden under the merged "
+            f"cells {column_letter(left)}{top}:{column_letter(right)}{bottom}, so sheetfollow "
+            "does not write it; unmerge them to see it")
         return True
 
 
@@ -185,6 +230,8 @@ def _record_done(row: LeadRow, channel: str, state, rules: Rules, columns, cells
     today = rules.today
     if row.last_contact is not None and row.last_contact >= today:
         return row  # the user recorded the touch by hand as well
+    if cells.under_merge(row.row, columns["last_contact"]):
+        return row
     if cells.grid.is_formula(row.row, columns["last_contact"]):
         problems.append(f"{LEADS} row {row.row}: Done is ticked but Last Contact holds a "
                         "formula; type the date of the touch into it yourself.")
@@ -274,13 +321,39 @@ def _row_shown(row, epoch: dt.date) -> tuple:
     return tuple(values)
 
 
+# The Metrics charts: side by side right of the figures (columns A to C), from E2, in the order
+# of ``chart_series``, with an empty column between them.
+CHART_ANCHOR_COLUMN, CHART_ANCHOR_ROW = 5, 2
+_CHART_LOOK = {"responses": ("column", "Answered (%)"), "pipeline": ("bar", "Value")}
+
+
+def metrics_charts(series: dict[str, ChartSeries]) -> tuple[Chart, ...]:
+    """The Metrics tab's native charts, drawn from its own cells. A series without data (no
+    leads yet: no stage lines) gets no chart rather than one over an empty range."""
+    charts = []
+    for key, (kind, series_name) in _CHART_LOOK.items():
+        s = series[key]
+        if s.first_row > s.last_row:
+            continue
+        col = CHART_ANCHOR_COLUMN + len(charts) * (CHART_COLUMNS + 1)
+        charts.append(Chart(s.title, kind, s.label_range, s.value_range,
+                            f"{column_letter(col)}{CHART_ANCHOR_ROW}", series_name))
+    return tuple(charts)
+
+
 def _replace_tab(changes: ChangeSet, grid: Grid | None, name: str,
                  rows: list[list[WriteValue]], epoch: dt.date, hidden: bool = False,
-                 widths: tuple[float, ...] = ()) -> None:
-    """Replace a tool tab when what it shows differs from ``rows``."""
+                 widths: tuple[float, ...] = (), charts: tuple[Chart, ...] = ()) -> None:
+    """Replace a tool tab when what it shows differs from ``rows``.
+
+    Only the rows are compared, not the ``charts``: a tab's charts are derived from the same
+    layout as its rows (see ``metrics.chart_series``), so equal rows mean equal charts. (A
+    Metrics tab written before charts existed gets them on the next sync that changes it: the
+    daily "As of" row sees to that.)"""
+    rows = fit_rows(rows)
     if grid is not None and _grid_equals(grid, rows, epoch):
         return
-    changes.tabs.append(TabWrite(grid.name if grid else name, rows, hidden, widths))
+    changes.tabs.append(TabWrite(grid.name if grid else name, rows, hidden, widths, charts))
 
 
 def _grid_equals(grid: Grid, rows: list[list[WriteValue]], epoch: dt.date) -> bool:
@@ -294,7 +367,19 @@ def _grid_equals(grid: Grid, rows: list[list[WriteValue]], epoch: dt.date) -> bo
 
 
 def _event_key(event: Event) -> tuple:
-    return (event.date, event.kind, event.lead_id, event.source if event.kind == "stage" else "")
+    return (event.date, event.kind, event.lead_id,
+            fit_text(event.source) if event.kind == "stage" else "")
+
+
+def fit_rows(rows: list[list[WriteValue]]) -> list[list[WriteValue]]:
+    """``rows`` with every text fitted to what a cell holds (see ``model.fit_text``)."""
+    fitted = []
+    for row in rows:
+        texts = "".join(v for v in row if type(v) is str)  # one check for the whole row
+        if len(texts) > MAX_CELL_CHARS // 2 or UNWRITABLE.search(texts):
+            row = [fit_text(v) if type(v) is str else v for v in row]
+        fitted.append(row)
+    return fitted
 
 
 def _logged(grid: Grid | None, epoch: dt.date) -> tuple[set[tuple], set[str]]:

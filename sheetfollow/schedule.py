@@ -48,5 +48,7 @@ class Calendar:
         for _ in range(_SEARCH_DAYS):
             if self.is_open(candidate) and preferred_weekday in (None, candidate.weekday()):
                 return candidate
+            if candidate == dt.date.max:  # a Pause Until at the end of the calendar
+                break
             candidate += _ONE_DAY
         return day

@@ -37,8 +37,6 @@ _DAY_MONTH = re.compile(r"(\d{1,2})(?:st|nd|rd|th)?[ \-/.]+([a-z]+)\.?,?[ \-/.]+
 _MONTH_DAY = re.compile(r"([a-z]+)\.?[ \-/.]+(\d{1,2})(?:st|nd|rd|th)?,?[ \-/.]+(\d{4})")
 _LEADING_WEEKDAY = re.compile(r"^(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)[a-z]*\.?,?\s+")
 
-MAX_SERIAL = 2958465  # 9999-12-31 in the 1900 system
-
 
 def serial_to_date(serial: float, epoch: dt.date) -> dt.date:
     """A spreadsheet serial number as a date; the time of day (the fraction) is dropped."""
@@ -64,10 +62,20 @@ def read_date(value: Value, epoch: dt.date, day_first: bool | None) -> dt.date |
     if isinstance(value, CellError):
         raise BadValue(f"the formula shows {value.code}")
     if isinstance(value, (int, float)):
-        if not 0 < value <= MAX_SERIAL:
+        if not 0 < value < (dt.date.max - epoch).days + 1:  # 9999-12-31 in either system
             raise BadValue(f"the number {value:g} is not a date")
         return serial_to_date(value, epoch)
-    return parse_date_text(str(value), day_first)
+    day = parse_date_text(str(value), day_first)
+    if day is not None and day <= epoch:
+        # It could not be written back (to Next Date, to the Log) as a date of this workbook.
+        first = (epoch + dt.timedelta(days=1)).isoformat()
+        raise BadValue(f"'{_shown(str(value).strip())}' is before {first}, the first date this "
+                       "workbook's date system can hold")
+    return day
+
+
+def _shown(text: str) -> str:
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def parse_date_text(text: str, day_first: bool | None) -> dt.date | None:
@@ -75,7 +83,7 @@ def parse_date_text(text: str, day_first: bool | None) -> dt.date | None:
     raw = text.strip()
     if not raw:
         return None
-    shown = raw if len(raw) <= 40 else raw[:37] + "..."
+    shown = _shown(raw)
     low = _LEADING_WEEKDAY.sub("", raw.casefold())
     try:
         if m := _ISO.fullmatch(low):

@@ -6,12 +6,16 @@ from __future__ import annotations
 import builtins
 import datetime as dt
 import pathlib
+import re
 import time
 from importlib.resources import files
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from sheetfollow.cadence import Cadence, Step
 from sheetfollow.draftcheck import BANNED_PHRASES, count_sentences
 from sheetfollow.drafts import (
     BLOCK_OF_CHANNEL,
@@ -23,11 +27,17 @@ from sheetfollow.drafts import (
     TemplateLibrary,
     first_name,
     open_link,
+    tidy,
     topic_of,
 )
+from sheetfollow.engine import LeadRow, Outcome
 from sheetfollow.errors import TemplateError
 from sheetfollow.layout import CHANNELS, DEFAULT_CADENCE, FIRST_CONTACT_TEMPLATE
+from sheetfollow.leadtext import cell_text, cell_texts
+from sheetfollow.links import _ADDRESS_SAFE, _encode
+from sheetfollow.messages import draft_context
 from sheetfollow.model import Link
+from sheetfollow.settings import Settings
 from sheetfollow.templatefiles import load_template_dir
 
 TODAY = dt.date(2026, 11, 12)
@@ -159,9 +169,31 @@ def test_first_name(name, expected):
     ("Follow up re SEO audit", "SEO audit"),
     ("Issues with their payroll software", "your payroll software"),
     ("{{ 7*7 }} and {% raw %}", "{{ 7*7 }} and {% raw %}"),
+    ("I", ""),  # one letter is not a topic
+    ("—ok", ""),
+    ("e.g. a CRM; call back", "e.g. a CRM"),
+    ("Asked about  the\tnew   site. Budget 5k", "the new site"),
+    ("Will sign elsewhere. Wants to grow", "how to grow"),
+    ("Call: re the roof", "the roof"),
 ])
 def test_topic_of(notes, expected):
     assert topic_of(notes) == expected
+
+
+def test_draft_context_reads_the_topic_from_the_raw_notes():
+    step = Step(1, 3, "email", "recap", "recap")
+    outcome = Outcome(None, "DUE", TODAY, False, step=step, cadence=Cadence("prospect", (step,)))
+
+    def lead(notes: str) -> LeadContext:
+        row = LeadRow(row=2, id="L-1", name="jo smith", notes=notes, value=1234.5)
+        return draft_context(row, outcome, Settings())[0]
+
+    # A lone carriage return is no clause break in the raw notes, which are read first...
+    assert lead("Interested in a CRM\rcall Bob").topic == "a CRM call Bob"
+    # ...and the cleaned notes are read when the raw ones give nothing.
+    assert lead("Called\rInterested in a CRM").topic == "a CRM"
+    assert lead("Interested in a CRM").topic == "a CRM"
+    assert (lead("").first_name, lead("").value_text) == ("Jo", "1,234")
 
 
 def test_topic_is_short_and_ends_on_a_word():
@@ -173,6 +205,11 @@ def test_topic_is_short_and_ends_on_a_word():
     assert not topic.endswith((" ", ",", "and", "the"))
 
 
+@given(st.lists(st.one_of(st.text(), st.none(), st.integers(), st.floats(allow_nan=False))))
+def test_cell_texts_is_cell_text_of_each(values):
+    assert cell_texts(values) == [cell_text(value) for value in values]
+
+
 def test_lead_context_derives_and_cleans():
     lead = LeadContext(name="ada lovelace", company=None, notes=None, value=1200.0)  # type: ignore[arg-type]
     assert (lead.first_name, lead.company, lead.notes, lead.topic) == ("Ada", "", "", "")
@@ -181,6 +218,19 @@ def test_lead_context_derives_and_cleans():
     assert LeadContext(value=None).value_text == ""
     assert LeadContext(name="Jo", first_name="Joanna").first_name == "Joanna"
     assert BARE.first_name == "Zelda" and BARE.topic == ""
+
+
+def _tidy_line_by_line(text: str) -> str:
+    """What tidy did before it worked on the whole text at once."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    lines = [re.sub(r"(?<=\w) +([,.])(?=\s|$)", r"\1", re.sub(r"(?<=\S) {2,}", " ", line.rstrip()))
+             for line in lines]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+@given(st.text(alphabet=st.sampled_from("ab., \n\r\t\u00a0\u2028x"), max_size=40) | st.text())
+def test_tidy_is_line_by_line(text):
+    assert tidy(text) == _tidy_line_by_line(text)
 
 
 def test_date_filters():
@@ -272,6 +322,12 @@ def test_extends_and_helpers():
     assert draft.body == "Hi Priya, Bye from Sam Rivera."
 
 
+def test_subject_and_body_share_nothing_they_set():
+    library = TemplateLibrary({"t": email_template("{{ x }}", subject="{% set x = 1 %}Hi")})
+    with pytest.raises(DraftError, match="'x' is undefined"):
+        render(library)
+
+
 def test_a_broken_template_fails_each_time():
     library = TemplateLibrary({"t": email_template("{{ 1/0 }}"),
                                "ok": email_template("Hi {{ lead.first_name }}")})
@@ -313,6 +369,9 @@ def no_file_reads(monkeypatch):
     "{{ ''.__class__.__mro__[1].__subclasses__() }}",
     "{{ lead.__class__ }}",
     "{{ lead.__init__.__globals__ }}",
+    "{{ lead.name.__class__.__mro__ }}",
+    "{{ step.number.__class__.__subclasses__() }}",
+    "{{ lead.last_contact.__class__ }}",
     "{{ cycler.__init__.__globals__ }}",
     "{{ joiner.__init__.__globals__['os'] }}",
     "{{ '{0.__class__}'.format(lead) }}",
@@ -521,6 +580,22 @@ def test_mailto_link_is_fully_encoded():
         "&body=Hi%20%22Jo%22%2C%0D%0Anotes%3A%20a%26b%3Dc%3Fd%23e%20100%25%20%F0%9F%98%80"
         "%0D%0Ajavascript%3Aalert%281%29",
         "Email")
+
+
+def _quoted(text: str, safe: str = "") -> str:
+    return quote(text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\r\n"), safe=safe)
+
+
+@given(st.text())
+def test_encode_is_quote(text):
+    assert _encode(text) == _quoted(text)
+    assert _encode(text, _ADDRESS_SAFE) == _quoted(text, safe="@")
+
+
+def test_encode_with_many_bytes_to_quote():
+    text = "".join(map(chr, range(300))) + "%\n😀"
+    assert _encode(text) == _quoted(text)
+    assert _encode(text, _ADDRESS_SAFE) == _quoted(text, safe="@")
 
 
 def test_mailto_takes_the_address_out_of_a_name():

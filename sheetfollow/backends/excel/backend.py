@@ -78,9 +78,11 @@ class ExcelBackend:
         fileio.check_not_busy(self.path)
         fileio.check_unchanged(self.path, snapshot)
         fileio.check_writable(self.path)
-        replaced, added = WorkbookWriter(pkg).build(changes)
-        fileio.save_atomically(self.path, lambda f: pkg.write(f, replaced, added), snapshot,
-                               self.backups)
+        writer = WorkbookWriter(pkg)
+        replaced, added = writer.build(changes)
+        fileio.save_atomically(self.path,
+                               lambda f: pkg.write(f, replaced, added, removed=writer.removed),
+                               snapshot, self.backups)
         # A later apply starts from the version just written.
         self._snapshot = fileio.load(self.path)
         self._cell_widths.clear()

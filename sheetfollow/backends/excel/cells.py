@@ -12,19 +12,17 @@ import re
 from dataclasses import dataclass
 
 from ...changeset import column_index, column_letter
-from ...model import Link
+from ...model import MAX_CELL_CHARS, UNWRITABLE, Link, fit_text
 
 _DIGITS = "0123456789"
 _COLUMNS: dict[str, int] = {}
 LETTERS: list[str] = [""]  # column letters by number, filled by letter()
 MAX_COLUMN = 16384  # XFD
-# Excel keeps at most 32,767 characters (UTF-16 code units) in a cell.
-MAX_CELL_CHARS = 32767
 # Excel rejects hyperlinks longer than this.
 MAX_LINK_CHARS = 2079
 
 # XML 1.0 forbids these characters outright: they are dropped.
-_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_ILLEGAL = UNWRITABLE
 # What needs escaping in element text: markup, CR (an XML parser turns a raw CR into LF) and
 # text that Excel would read as one of its _xHHHH_ escapes.
 _SPECIAL = re.compile("[&<>\r]|_x[0-9A-Fa-f]{4}_")
@@ -67,13 +65,9 @@ def decode_xstring(text: str) -> str:
 
 def clean_text(text: str) -> str:
     """Text as a cell can hold it: characters illegal in XML dropped, at most 32,767 UTF-16
-    units (Excel's cell limit; longer text is cut, as Excel itself would refuse it)."""
-    text = strip_illegal(text)
-    if len(text) > MAX_CELL_CHARS // 2:
-        units = text.encode("utf-16-le")
-        if len(units) > 2 * MAX_CELL_CHARS:
-            text = units[:2 * MAX_CELL_CHARS].decode("utf-16-le", "ignore")
-    return text
+    units (Excel's cell limit; longer text is cut, as Excel itself would refuse it). The core
+    fits what it writes the same way (``model.fit_text``), so a sync reads back what it wrote."""
+    return fit_text(text)
 
 
 def escape_text(text: str) -> str:

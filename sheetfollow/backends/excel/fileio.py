@@ -57,6 +57,11 @@ def load(path: Path) -> Snapshot:
         if "EncryptedPackage".encode("utf-16-le") in data:
             raise TargetError(f"{path} is encrypted (password-protected); open it in Excel, "
                               "remove the password (File > Info > Protect Workbook) and save")
+        if path.suffix.lower() in (".xlsx", ".xlsm"):
+            # Excel saves a password-protected workbook in this format, under its .xlsx name.
+            raise TargetError(f"{path} is password-protected or an old .xls workbook renamed; "
+                              "open it in Excel, remove any password (File > Info > Protect "
+                              "Workbook) and save it as an Excel Workbook (.xlsx)")
         raise TargetError(f"{path} is an old Excel 97-2003 workbook (.xls); open it in Excel "
                           "and save it as an Excel Workbook (.xlsx)")
     if path.suffix.lower() == ".xls":

@@ -10,7 +10,7 @@ import io
 import posixpath
 import zipfile
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 
 from lxml import etree
@@ -197,13 +197,16 @@ class Package:
         return entries
 
     def write(self, fileobj, replaced: dict[str, Content], added: list[tuple[str, Content]],
-              level: int = ZIP_LEVEL) -> None:
+              level: int = ZIP_LEVEL, removed: Collection[str] = ()) -> None:
         """Write the package to ``fileobj``: the same entries in the same order, some replaced,
-        new ones at the end. Every entry is deflated; names, dates and attributes are kept.
+        some ``removed`` (parts sheetfollow owned and no longer uses), new ones at the end.
+        Every entry is deflated; names, dates and attributes are kept.
         A replacement is bytes, or byte chunks (a list or an iterator producing them while
         they are written: big sheets are never held whole)."""
         with zipfile.ZipFile(fileobj, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as out:
             for info in self.infos:
+                if info.filename in removed:
+                    continue
                 data = replaced.get(info.filename)
                 copy = zipfile.ZipInfo(info.filename, info.date_time)
                 copy.create_system = info.create_system

@@ -11,7 +11,7 @@ from lxml import etree
 
 from ...errors import TargetError
 from ...model import EPOCH_1900, EPOCH_1904, CellError, Grid, Value
-from .cells import MAX_COLUMN, column_of, decode_xstring
+from .cells import MAX_COLUMN, column_of, decode_xstring, parse_range
 from .package import DAMAGED_FIX, RT_SHARED_STRINGS, RT_TABLE, Package, local
 from .sheetshell import shell
 
@@ -65,18 +65,26 @@ def read_grid(pkg: Package, part: str, name: str, strings: list[str],
     """Every cell of one worksheet; formula cells hold their cached value."""
     rows: list[list[Value]] = []
     formulas: set[tuple[int, int]] = set()
+    merged: list[tuple[int, int, int, int]] = []
     row_number = 0
     tags = None
+    rows_done = False
     with pkg.open(part) as stream:
         try:
             for _, row in etree.iterparse(stream, events=("end",),
-                                          tag=("{*}row", "{*}sheetData"),
+                                          tag=("{*}row", "{*}sheetData", "{*}mergeCell"),
                                           resolve_entities=False, huge_tree=True):
                 if tags is None:
                     ns = row.tag[:row.tag.index("}") + 1] if row.tag[0] == "{" else ""
                     tags = (ns + "row", ns + "c", ns + "v", ns + "f", ns + "is")
                 if row.tag != tags[0]:
-                    break  # </sheetData>: the rest of the sheet holds no values
+                    # </sheetData>: no more values; the merged cells follow it.
+                    rows_done = True
+                    bounds = parse_range(row.get("ref", "")) if local(row.tag) == "mergeCell" \
+                        else None
+                    if bounds is not None and bounds[:2] != bounds[2:]:
+                        merged.append(bounds)
+                    continue
                 r = row.get("r")
                 row_number = int(r) if r else row_number + 1
                 values = _read_row(row, tags, strings, epoch, row_number, formulas)
@@ -90,8 +98,9 @@ def read_grid(pkg: Package, part: str, name: str, strings: list[str],
                 while row.getprevious() is not None:
                     del row.getparent()[0]
         except etree.XMLSyntaxError as exc:
-            raise _damaged(pkg, part, exc) from exc
-    return Grid(name, rows, formulas)
+            if not rows_done:  # damage after the cells is not worth refusing the file for
+                raise _damaged(pkg, part, exc) from exc
+    return Grid(name, rows, formulas, merged)
 
 
 def _read_row(row, tags, strings, epoch, row_number, formulas) -> list[Value]:

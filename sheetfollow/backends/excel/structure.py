@@ -30,6 +30,7 @@ from .package import (
     local,
     relative,
     rels_part,
+    resolve,
     serialize,
 )
 
@@ -70,6 +71,7 @@ class Structure:
         self._changed: set[str] = set()
         self.wb_rels = rels_part(pkg.workbook_part)
         self.new_parts: set[str] = set()
+        self.removed: set[str] = set()  # parts of the package the new version leaves out
         self._ids: dict[str, set[str]] = {}  # relationship ids in use, per rels part
         # Hyperlink relationships per rels part, (ids, urls): written as text, see _link_chunks.
         self._links: dict[str, tuple[list[str], list[str]]] = {}
@@ -192,6 +194,77 @@ class Structure:
             el.set("TargetMode", "External")
         self._changed.add(rels)
         return rel_id
+
+    def relationships_of(self, part: str) -> list[tuple[str, str, str]]:
+        """(id, type, target part) of ``part``'s internal relationships, as they stand now."""
+        rels = rels_part(part)
+        if rels not in self._trees and not self.pkg.has(rels):
+            return []
+        return [(el.get("Id", ""), el.get("Type", ""), resolve(part, el.get("Target", "")))
+                for el in self._tree(rels)
+                if local(el.tag) == "Relationship" and el.get("TargetMode") != "External"]
+
+    def add_relationship(self, part: str, rel_type: str, target: str) -> str:
+        """A new relationship from ``part`` to the part ``target``; returns its id."""
+        return self._add_relationship(rels_part(part), rel_type, relative(part, target))
+
+    def set_relationships(self, part: str, rel_type: str, targets: list[str]) -> list[str]:
+        """Make ``part``'s relationships exactly ``targets``, all of ``rel_type`` (for a part
+        sheetfollow owns whole, such as a tool tab's drawing); returns their ids, rId1...."""
+        rels = rels_part(part)
+        root = self._rels_tree(rels)
+        for el in list(root):
+            root.remove(el)
+        self._ids[rels] = set()
+        self._changed.add(rels)
+        return [self._add_relationship(rels, rel_type, relative(part, t)) for t in targets]
+
+    def new_part(self, pattern: str) -> str:
+        """The first unused part name of ``pattern`` (``xl/charts/chart{}.xml``), numbered from
+        1 and reserved: parts the user has are never reused."""
+        n = 1
+        while (self.pkg.has(name := pattern.format(n)) or name in self.new_parts
+               or name in self.removed):
+            n += 1
+        self.new_parts.add(name)
+        return name
+
+    def remove_part(self, part: str) -> None:
+        """Leave out a part sheetfollow owned and no longer uses (a chart of a tool tab), with
+        its content type, its relationships and the parts only they pointed to (Excel gives a
+        chart its own style and colour parts)."""
+        part = self.pkg.actual(part)
+        self.removed.add(part)
+        self._remove_override(part)
+        rels = rels_part(part)
+        if not self.pkg.has(rels):
+            return
+        self.removed.add(self.pkg.actual(rels))
+        owned = {t.lower() for _, _, t in self.relationships_of(part)}
+        still_used = self._targets()
+        for target in sorted(owned - still_used):
+            if self.pkg.has(target) and self.pkg.actual(target) not in self.removed:
+                self.remove_part(target)
+
+    def _targets(self) -> set[str]:
+        """Every part (lower case) some relationship of the new version points to."""
+        names = {n for n in self.pkg.names.values() if n.endswith(".rels")}
+        names |= {n for n in self._trees if n.endswith(".rels")}
+        found = set()
+        for name in names - self.removed:
+            folder = posixpath.dirname(posixpath.dirname(name))
+            source = posixpath.join(folder, posixpath.basename(name)[:-len(".rels")])
+            found |= {resolve(source, el.get("Target", "")).lower() for el in self._tree(name)
+                      if el.get("TargetMode") != "External"}
+        return found
+
+    def _remove_override(self, part: str) -> None:
+        root = self._tree("[Content_Types].xml")
+        for el in list(root):
+            if local(el.tag) == "Override" and \
+                    el.get("PartName", "").lower() == "/" + part.lower():
+                root.remove(el)
+                self._changed.add("[Content_Types].xml")
 
     def add_override(self, part: str, content_type: str) -> None:
         root = self._tree("[Content_Types].xml")

@@ -45,6 +45,9 @@ _AFTER_HYPERLINKS = {
     "legacyDrawingHF", "picture", "oleObjects", "controls", "webPublishItems", "tableParts",
     "extLst",
 }
+# CT_Worksheet children that come after <drawing>.
+_AFTER_DRAWING = {"legacyDrawing", "legacyDrawingHF", "drawingHF", "picture", "oleObjects",
+                  "controls", "webPublishItems", "tableParts", "extLst"}
 _BEFORE_VIEWS = {"sheetPr", "dimension"}
 _PLACEHOLDER = re.compile(rb"<([\w.-]+:)?hyperlinks\s*/>")
 
@@ -150,11 +153,12 @@ def _row_chunks(rows: list[list], epoch: dt.date, p: str, header: bool,
 
 
 def tool_sheet(shell: tuple[bytes, bytes, str] | None, rendered: RenderedRows,
-               link_ids: list[str], widths: tuple[float, ...]) -> Iterable[bytes]:
+               link_ids: list[str], widths: tuple[float, ...],
+               drawing_id: str | None = None) -> Iterable[bytes]:
     """The worksheet part of a tool tab, as byte chunks: the tab's old ``shell`` (what its
     part holds around ``<sheetData>``; a fresh sheet when None) with the rows of ``rendered``,
-    its hyperlinks set to ``link_ids``, its column widths to ``widths`` (if any) and the header
-    row frozen."""
+    its hyperlinks set to ``link_ids``, its column widths to ``widths`` (if any), its
+    ``<drawing>`` to the relationship ``drawing_id`` (if given) and the header row frozen."""
     if shell is None:
         where = locate(NEW_SHEET)
         shell = NEW_SHEET[:where.open_start], NEW_SHEET[where.close_end:], ""
@@ -177,6 +181,8 @@ def tool_sheet(shell: tuple[bytes, bytes, str] | None, rendered: RenderedRows,
         root.remove(old_links)
     if rendered.links:
         _insert_before(root, etree.Element(ns + "hyperlinks"), _AFTER_HYPERLINKS)
+    if drawing_id is not None:
+        _set_drawing(root, ns, drawing_id)
     result = serialize(root)
     where = locate(result)
     p = where.prefix
@@ -215,6 +221,17 @@ def _freeze_header(root, ns: str) -> None:
         pane = etree.Element(ns + "pane", ySplit="1", topLeftCell="A2", activePane="bottomLeft",
                              state="frozen")
         view.insert(0, pane)
+
+
+def _set_drawing(root, ns: str, rel_id: str) -> None:
+    """The sheet's one ``<drawing>`` element, naming the relationship ``rel_id``."""
+    for old in root.findall(ns + "drawing"):
+        root.remove(old)
+    rel_ns = STRICT_REL_NS if STRICT_REL_NS in root.nsmap.values() else REL_NS
+    prefix = next((k for k, v in root.nsmap.items() if v == rel_ns and k), None)
+    el = etree.Element(ns + "drawing", nsmap=None if prefix else {"r": rel_ns})
+    el.set(f"{{{rel_ns}}}id", rel_id)
+    _insert_before(root, el, _AFTER_DRAWING)
 
 
 def _insert_before(root, el, later: set[str]) -> None:

@@ -9,9 +9,10 @@ import datetime as dt
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from ...changeset import ChangeSet
+from ...changeset import ChangeSet, Chart
 from ...errors import TargetError, WorkbookError
 from .cells import EMPTY, Encoded, encode
+from .charts import chart_parts
 from .package import DAMAGED_FIX, RT_STYLES, Package, SheetEntry
 from .reader import workbook_epoch
 from .sheetshell import has_formulas, shell, stream_has_formulas
@@ -35,6 +36,7 @@ class TabPlan:
     rows: list[list] | None = None  # a whole new content (TabWrite, or a new tab)
     hidden: bool = False
     widths: tuple[float, ...] = ()
+    charts: tuple[Chart, ...] = ()
 
 
 def _key(name: str) -> str:
@@ -70,6 +72,7 @@ def plan(changes: ChangeSet, sheets: list[SheetEntry]) -> dict[str, TabPlan]:
         p.rows = list(t.rows)  # the rows themselves are only read, never copied
         p.hidden = p.hidden or t.hidden
         p.widths = tuple(t.widths)
+        p.charts = tuple(t.charts)
     for a in changes.appends:
         p = tab(a.tab)
         if p.rows is not None:
@@ -95,6 +98,7 @@ class WorkbookWriter:
         self.styles = StyleBook(pkg.read(self.styles_part) if self.styles_part else None)
         self.replaced: dict[str, bytes] = {}
         self.added: list[tuple[str, bytes]] = []
+        self.removed: set[str] = set()  # parts left out of the new version (see Package.write)
         self._formulas: bool | None = None
 
     def build(self, changes: ChangeSet) -> tuple[dict[str, bytes], list[tuple[str, bytes]]]:
@@ -116,6 +120,7 @@ class WorkbookWriter:
                 self.added.append((self.structure.add_styles(), data))
         self.replaced.update(self.structure.changed_existing())
         self.added.extend(self.structure.new_part_bytes())
+        self.removed = set(self.structure.removed)
         self.structure = None  # its trees are serialized; the sheets are made while written
         return self.replaced, self.added
 
@@ -142,9 +147,15 @@ class WorkbookWriter:
             self._check_name(p.name)
             part = self.structure.add_worksheet(p.name, p.hidden)
         prefix = old[2] if old else ""
+        drawing = None
+        if p.charts:
+            drawing, parts = chart_parts(self.pkg, self.structure, part, p.name, p.charts,
+                                         p.rows or [])
+            for name, data in parts:
+                self._store(name, data)
         rendered = render_rows(p.rows or [], self.epoch, self.styles, prefix)
         ids = self.structure.hyperlinks(part, [url for _, url in rendered.links])
-        self._store(part, tool_sheet(old, rendered, ids, p.widths))
+        self._store(part, tool_sheet(old, rendered, ids, p.widths, drawing))
 
     def _damaged(self, part: str, exc: Exception) -> TargetError:
         return TargetError(f"{self.pkg.label} is damaged: its part {part} is not a valid "

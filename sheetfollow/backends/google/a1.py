@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ...changeset import column_index
+
 
 def quote_tab(title: str) -> str:
     """A tab name as A1 notation wants it: always quoted, inner quotes doubled."""
@@ -17,6 +19,20 @@ def grid_range(sheet_id: int, row: int, col: int, rows: int = 1, cols: int = 1) 
         "startColumnIndex": col - 1,
         "endColumnIndex": col - 1 + cols,
     }
+
+
+def a1_grid_range(sheet_id: int, ref: str) -> dict:
+    """The GridRange of an A1 range such as ``A26:A31`` (or one cell) on the tab ``sheet_id``."""
+    ends = [_cell(part) for part in ref.replace("$", "").split(":")]
+    rows, cols = [r for r, _ in ends], [c for _, c in ends]
+    return grid_range(sheet_id, min(rows), min(cols), max(rows) - min(rows) + 1,
+                      max(cols) - min(cols) + 1)
+
+
+def _cell(ref: str) -> tuple[int, int]:
+    """``B12`` -> (12, 2)."""
+    letters = ref.rstrip("0123456789")
+    return int(ref[len(letters):]), column_index(letters)
 
 
 def vertical_runs(cells) -> list[tuple[int, int, int]]:

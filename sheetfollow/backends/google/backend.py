@@ -3,7 +3,7 @@ in as few requests as the API allows (SPEC 9).
 
 Requests per sync, whatever the number of leads:
 
-1. metadata: ``spreadsheets.get`` with tab properties and the time zone only;
+1. metadata: ``spreadsheets.get`` with tab properties, charts and the time zone only;
 2. the read: ``spreadsheets.get`` with ``ranges`` = every tab the sync reads and a field mask
    that returns, per cell, the effective value (what ``values:batchGet`` with
    UNFORMATTED_VALUE and SERIAL_NUMBER dates gives) *and* the formula, if any, plus the number
@@ -34,12 +34,13 @@ from ...model import EPOCH_1900, CellError, Grid, Value, WorkbookData
 from ..base import ApplyResult
 from .a1 import quote_tab
 from .auth import Identity, api_base, load_identity
+from .charts import CHART_FIELDS
 from .http import RetryPolicy, SheetsHTTP
 from .recheck import forget, keep_ticks, recheck, ticked
 from .writes import MAX_REQUEST_BYTES, RequestBuilder, SheetMeta, TabRead, bodies
 
 METADATA_FIELDS = ("properties(title,timeZone),"
-                   "sheets(properties(sheetId,title,index,hidden,gridProperties))")
+                   f"sheets(properties(sheetId,title,index,hidden,gridProperties),{CHART_FIELDS})")
 DATA_FIELDS = ("sheets(properties(sheetId,title,hidden,gridProperties),data(startRow,startColumn,"
                "rowData(values(effectiveValue,userEnteredValue/formulaValue,"
                "userEnteredFormat/numberFormat/type,userEnteredFormat/textFormat/bold))))")
@@ -145,9 +146,13 @@ class GoogleBackend:
         props = meta.get("properties", {})
         if props.get("title"):
             self.description = f"Google Sheet '{props['title']}'"
-        sheets = sorted((s.get("properties", {}) for s in meta.get("sheets", [])),
-                        key=lambda p: p.get("index", 0))
-        self._sheets = {p["title"]: _sheet_meta(p) for p in sheets if "title" in p}
+        sheets = sorted(meta.get("sheets", []),
+                        key=lambda s: s.get("properties", {}).get("index", 0))
+        self._sheets = {}
+        for sheet in sheets:
+            tab = sheet.get("properties", {})
+            if "title" in tab:
+                self._sheets[tab["title"]] = _sheet_meta(tab, charts=sheet.get("charts", []))
         return props.get("timeZone")
 
     def _read_tabs(self, titles: list[str]) -> dict[str, TabRead]:
@@ -178,13 +183,15 @@ class GoogleBackend:
         return read.grid if read else None
 
 
-def _sheet_meta(props: dict, old: SheetMeta | None = None) -> SheetMeta:
+def _sheet_meta(props: dict, old: SheetMeta | None = None,
+                charts: list[dict] | None = None) -> SheetMeta:
     grid = props.get("gridProperties", {})
     return SheetMeta(props.get("sheetId", old.sheet_id if old else 0),
                      props.get("title", old.title if old else ""),
                      bool(props.get("hidden", old.hidden if old else False)),
                      grid.get("rowCount", old.rows if old else 0),
-                     grid.get("columnCount", old.cols if old else 0))
+                     grid.get("columnCount", old.cols if old else 0),
+                     charts if charts is not None else old.charts if old else [])
 
 
 def parse_grid(name: str, data: list[dict]) -> TabRead:

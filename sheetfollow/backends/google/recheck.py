@@ -110,6 +110,11 @@ def _targets(changes: ChangeSet, now: Grid, columns, result: Recheck, name, assi
             if not found:
                 reason = "its row was deleted during the sync"
             elif len(found) > 1:
+                # A row copied with its ID (the copy gets a new one): the ID cannot tell the
+                # rows apart, but a row still in its place with the inputs as read is the one.
+                if row in found and same_inputs(current.inputs(row), key.inputs):
+                    targets[row] = row
+                    continue
                 reason = f"its ID is in {len(found)} rows now"
             elif not same_inputs(current.inputs(found[0]), key.inputs):
                 reason = "it was edited during the sync"

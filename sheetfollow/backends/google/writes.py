@@ -4,9 +4,9 @@ Why ``spreadsheets:batchUpdate`` rather than ``values:batchUpdate``: one request
 sync writes, and Google applies it all or nothing. Values go in ``updateCells`` as typed
 ``userEnteredValue``s, which have the RAW semantics (a ``stringValue`` is never parsed, so text
 such as ``=IMPORTXML(...)`` or ``+44 20 7946 0000`` stays text); the Due tab's links are the one
-deliberate ``formulaValue``; new tabs, grid growth, date formats, checkboxes and the hidden state
-tab ride in the same request. Only cells whose value changes are sent, and a date format is sent
-only to a cell that does not have one yet.
+deliberate ``formulaValue``; new tabs, grid growth, date formats, checkboxes, the hidden state
+tab and the Metrics tab's charts (see charts.py) ride in the same request. Only cells whose value
+changes are sent, and a date format is sent only to a cell that does not have one yet.
 """
 
 from __future__ import annotations
@@ -16,11 +16,12 @@ import random
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from ...changeset import ChangeSet
+from ...changeset import ChangeSet, Chart
 from ...layout import DUE
 from ...model import EPOCH_1900, Grid, Link, WriteValue
 from ...planner import same
 from .a1 import grid_range, vertical_runs
+from .charts import chart_requests
 from .http import dumps
 
 # Google refuses request bodies over about 10 MB; a batch bigger than this is split in several.
@@ -44,6 +45,7 @@ class SheetMeta:
     hidden: bool = False
     rows: int = NEW_TAB_ROWS
     cols: int = NEW_TAB_COLUMNS
+    charts: list[dict] = field(default_factory=list)  # EmbeddedCharts (see charts.CHART_FIELDS)
 
 
 @dataclass
@@ -113,6 +115,7 @@ class _Tab:
     appends: list[list[WriteValue]] = field(default_factory=list)
     hidden: bool = False
     widths: tuple[float, ...] = ()
+    charts: tuple[Chart, ...] = ()
 
 
 class RequestBuilder:
@@ -124,12 +127,15 @@ class RequestBuilder:
         self.structure: list[dict] = []  # new tabs, grid growth, hiding: first
         self.values: list[dict] = []
         self.formats: list[dict] = []
+        self.charts: list[dict] = []  # last: a chart may sit on a tab added in the same batch
         self._ids = {m.sheet_id for m in sheets.values()}
 
     def build(self, changes: ChangeSet) -> list[dict]:
         for tab in self._plan(changes):
             self._tab(tab)
-        return self.structure + self.values + self.formats
+            if tab.rows is not None and tab.charts:
+                self.charts += chart_requests(tab.meta.sheet_id, tab.meta.charts, tab.charts)
+        return self.structure + self.values + self.formats + self.charts
 
     def _plan(self, changes: ChangeSet) -> list[_Tab]:
         """Group by tab, in the memory backend's order: cells, then whole tabs (which replace
@@ -155,6 +161,7 @@ class RequestBuilder:
             t.rows = [list(r) for r in w.rows]
             t.hidden = t.hidden or w.hidden
             t.widths = tuple(w.widths)
+            t.charts = tuple(w.charts)
         for a in changes.appends:
             t = tab(a.tab)
             if t.rows is not None:
