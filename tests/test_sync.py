@@ -198,3 +198,37 @@ def test_template_reaching_for_python_internals_flags_only_its_leads(make_book):
     messages = " ".join(str(v) for v in book.column("Due", "Message"))
     assert "root:" not in messages and "subclasses" not in messages
     assert report.written
+
+
+def test_metrics_tab_shows_hand_computed_figures(make_book):
+    """Ana: first seen 16 Nov, touched 18 Nov (due the 16th: late), Won on the 20th. Ben: first
+    seen with a call on the 16th, touched 20 Nov (due the 19th: late), next step ahead. Cy: never
+    contacted, overdue since the 16th."""
+    header = ["Name", "Company", "Email", "Phone", "Last Contact", "Method", "Notes",
+              "Next Date", "Stage", "Value"]
+    book = make_book({"Leads": [
+        header,
+        ["Ana", "Acme", "ana@x.example", "", D(2026, 11, 12), "email", "Wants CRM", None,
+         "Proposal Sent", 4800],
+        ["Ben", "B Ltd", "ben@x.example", "+44 20 7946 0000", D(2026, 11, 16), "call", "Budget",
+         None, "New", 1000],
+        ["Cy", "C Co", "cy@x.example", "", None, "", "Met at fair", None, "New", 500]]})
+    book.sync(D(2026, 11, 16))
+    book.set("Leads", 2, 5, serial(D(2026, 11, 18)))
+    book.sync(D(2026, 11, 18))
+    book.set("Leads", 2, 9, "Won")
+    book.sync(D(2026, 11, 20))
+    book.set("Leads", 3, 5, serial(D(2026, 11, 20)))
+    book.sync(MON)
+    rows = {str(r[0]): r[1:] for r in book.rows("Metrics") if r and r[0] not in (None, "")}
+    assert rows["Metric"][:2] == ["Value", "Detail"]
+    assert rows["As of"][0] == serial(MON)
+    assert rows["New"][:2] == [2, 1500] and rows["Won"][:2] == [1, 4800]
+    assert rows["Open pipeline"][:2] == [2, 1500]
+    assert rows["Due today"][0] == 0 and rows["Overdue"][0] == 1
+    assert rows["Value at risk (overdue)"][0] == 500
+    assert rows["On-time touches (%)"][0] in (None, "")
+    assert rows["On-time touches (%)"][1] == "too few data (2 touches)"
+    assert rows["Revenue recovered (2+ follow-ups)"][0] == 0
+    assert rows["1"][1] == "too few data (1 touch)"  # Ana answered; Ben's is still waiting
+    assert len([r for r in book.rows("Log")[1:] if r[1] == "touch"]) == 4
