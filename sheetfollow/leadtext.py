@@ -82,7 +82,9 @@ _ABBREVIATIONS = {"e.g.", "i.e.", "etc.", "approx.", "vs.", "mr.", "mrs.", "ms."
 # A date or a label at the start of a note: "2026-03-02:", "12/3 -", "Call notes:".
 _LEADING_LABEL = re.compile(
     r"^(?:\d{1,4}[./-]\d{1,2}(?:[./-]\d{1,4})?(?=[\s:–—-])\s*[:–—-]?\s*"
-    r"|(?:notes?|call|meeting|phone|email|intro|summary|context|update)\b[^:\n]{0,15}:\s*)",
+    r"|(?:notes?|call|meeting|phone|email|intro|summary|context|update)\b[^:\n]{0,15}:\s*"
+    # Where the talk happened: "Spoke at the farmers' market: a simple site..."
+    r"|(?:spoke|met|chatted|talked|visited)\b[^:\n]{0,40}:\s*)",
     re.IGNORECASE)
 
 

@@ -691,3 +691,12 @@ def test_unreadable_template_file(tmp_path):
     (tmp_path / "bad.j2").write_bytes(b"\xff\xfe\x00bad")
     with pytest.raises(TemplateError, match="bad.j2 is not UTF-8 text"):
         load_template_dir(tmp_path)
+
+
+@pytest.mark.parametrize("notes, topic", [
+    ("Spoke at the farmers' market: a simple site with opening hours and a loyalty sign-up. "
+     "Small budget, about £1,200.", "a simple site with opening hours and a loyalty sign-up"),
+    ("Met at the expo: wants a booking system", "a booking system"),
+])
+def test_topic_after_where_we_talked(notes, topic):
+    assert topic_of(notes) == topic
