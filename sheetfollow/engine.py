@@ -131,9 +131,11 @@ def follow_up(row: LeadRow, state: LeadState | None, rules: Rules) -> Outcome:
     stage = normalize_stage(row.stage)
     cadence = rules.cadences.get(st.cadence) if st.cadence else None
 
-    # The user's own Next Date: set on first sight, or changed since the sync last wrote it.
+    # The user's own Next Date: set on first sight, or changed since the sync last wrote it
+    # (while a date is agreed, the cell shows that one: an emptied cell ends the agreement).
     if not row.next_date_formula:
-        if not seen_before or row.next_date not in (st.written_next, st.agreed):
+        shown = st.agreed if st.agreed is not None else st.written_next
+        if not seen_before or row.next_date != shown:
             st.agreed = row.next_date
 
     # A new touch: Last Contact moved forward (or appeared).
