@@ -188,7 +188,7 @@ def test_impossible_dates_are_flagged_naming_the_cell_and_kept(make_book, text, 
 
 # --- Settings, Cadence and Templates -------------------------------------------------------------
 
-def test_settings_value_of_the_wrong_type_is_named_and_the_default_used(make_book, tmp_path):
+def test_settings_value_of_the_wrong_type_is_named_and_the_default_used(make_book):
     settings = [["Setting", "Value"], ["Upcoming Days", "soon"], ["Skip Weekends", 42]]
     book = make_book({"Leads": [HEADER, ANA], "Settings": settings})
     report = book.sync(MON)
