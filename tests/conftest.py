@@ -14,7 +14,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from googlebook import GoogleBook
-from helpers import Book, serial
+from helpers import Book, require_fixtures, serial
 from hypothesis import settings
 
 from sheetfollow import api
@@ -29,7 +29,6 @@ settings.register_profile("ci", derandomize=True, database=None)
 if os.environ.get("CI"):
     settings.load_profile("ci")
 
-FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures"
 DATA = Path(__file__).resolve().parent / "data"
 
 
@@ -38,7 +37,7 @@ def fixture_copy(tmp_path):
     """Copy a file of ../shared/fixtures into tmp_path (the originals are never modified)."""
     def copy(name: str) -> Path:
         target = tmp_path / name
-        shutil.copyfile(FIXTURES / name, target)
+        shutil.copyfile(require_fixtures() / name, target)
         return target
     return copy
 

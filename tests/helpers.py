@@ -1,8 +1,26 @@
 """Small helpers the test modules share (fixtures live in conftest.py)."""
 
 import datetime as dt
+import os
+from pathlib import Path
+
+import pytest
 
 from sheetfollow.model import EPOCH_1900
+
+# The real workbooks made by other programs: CI has ../shared beside the clone; a clone on its own
+# (a user running the tests) may not.
+FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures"
+
+
+def require_fixtures() -> Path:
+    """The shared fixture folder; skips the test when it is not beside this clone (fails on CI,
+    where it must be)."""
+    if FIXTURES.is_dir() and any(FIXTURES.glob("*.xls[xm]")):
+        return FIXTURES
+    if os.environ.get("CI"):
+        pytest.fail(f"the shared fixture workbooks are missing: expected them in {FIXTURES}")
+    pytest.skip("the shared fixture workbooks (../shared/fixtures) are not beside this clone")
 
 
 def serial(day: dt.date) -> int:

@@ -31,6 +31,8 @@ def soffice() -> str:
 
 def to_csv(files: list[Path], workdir: Path, timeout: float = 300) -> dict[Path, dict[str, list]]:
     """Every sheet of every file as LibreOffice shows it: {file: {sheet name: rows}}."""
+    if not files:  # soffice given no file waits for one forever
+        raise ValueError("to_csv needs at least one file")
     program = soffice()
     outdir = workdir / "csv"
     profile = workdir / "lo-profile"

@@ -31,13 +31,19 @@ except ImportError:
     import libreoffice
     from xlsxdiff import XlsxDiff, cell_refs
 
-FIXTURES = Path(__file__).parents[1].parent / "shared" / "fixtures"
+from helpers import FIXTURES, require_fixtures  # noqa: E402
+
 NAMES = sorted(p.name for p in FIXTURES.glob("*.xls[xm]"))
 TODAY = dt.date(2026, 11, 25)
 LEADS_PART = "xl/worksheets/sheet1.xml"
 # Parts a sync may rewrite (besides the Leads sheet); everything else must be byte-identical.
 STRUCTURE_PARTS = {"xl/workbook.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml",
                    "xl/styles.xml"}
+
+
+@pytest.fixture(autouse=True)
+def _fixtures_present():
+    require_fixtures()
 
 
 def test_fixtures_are_there():
