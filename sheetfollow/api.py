@@ -20,11 +20,12 @@ from .errors import SheetfollowError
 from .layout import READ_TABS, TEMPLATES
 from .lock import target_lock
 from .model import WorkbookData
+from .parallel import fork_map
 from .planner import Inputs, LeadResult, SyncPlan, plan_sync
 from .progress import Progress
 from .settings import read_settings
 from .targets import open_backend
-from .templatefiles import load_template_dir
+from .templatefiles import compiled_templates, load_template_dir
 
 
 @dataclass
@@ -123,7 +124,8 @@ def preview(target: str | os.PathLike, lead: str, today: dt.date | None = None, 
     if result.draft is not None:
         return result, result.draft
     grid = data.grid(TEMPLATES)
-    library = TemplateLibrary(load_template_dir(templates), grid.rows[1:] if grid else ())
+    library = TemplateLibrary(load_template_dir(templates), grid.rows[1:] if grid else (),
+                              compiled_templates())
     from .drafts import DraftError
 
     try:
@@ -159,7 +161,8 @@ def _plan_from(data: WorkbookData, backend: Backend, today, templates) -> SyncPl
     used_width = getattr(backend, "used_width", None)
     leads_name = data.find_tab("Leads")
     inputs = Inputs(load_template_dir(templates),
-                    used_width(leads_name) if used_width and leads_name else None)
+                    used_width(leads_name) if used_width and leads_name else None,
+                    map=fork_map, compiled=compiled_templates())
     return plan_sync(data, inputs, today or today_for(data))
 
 
@@ -223,7 +226,8 @@ def check(target: str | os.PathLike, today: dt.date | None = None, *,
             errors.append(f"Settings (Time Zone): '{settings.time_zone}' is not a time zone; "
                           "use a name such as Europe/London or America/New_York")
     grid = data.grid(TEMPLATES)
-    library = TemplateLibrary(load_template_dir(templates), grid.rows[1:] if grid else ())
+    library = TemplateLibrary(load_template_dir(templates), grid.rows[1:] if grid else (),
+                              compiled_templates())
     errors += library.check()
     warnings = []
     for r in result.leads:

@@ -13,6 +13,7 @@ from dataclasses import fields
 from typing import Any
 
 from jinja2 import BaseLoader, StrictUndefined, TemplateNotFound
+from jinja2.bccache import BytecodeCache
 from jinja2.exceptions import (
     SecurityError,
     TemplateRuntimeError,
@@ -137,13 +138,14 @@ def _finalize(value: Any) -> Any:
     return "" if value is None else value
 
 
-def make_environment(sources: Mapping[str, str],
-                     contexts: Iterable[type] = ()) -> SandboxEnvironment:
-    """The sandbox for ``sources``; ``contexts`` are the dataclasses templates read fields of."""
+def make_environment(sources: Mapping[str, str], contexts: Iterable[type] = (),
+                     compiled: BytecodeCache | None = None) -> SandboxEnvironment:
+    """The sandbox for ``sources``; ``contexts`` are the dataclasses templates read fields of;
+    ``compiled`` keeps compiled templates between runs."""
     env = SandboxEnvironment(
         loader=_LibraryLoader(sources), undefined=StrictUndefined, autoescape=False,
         keep_trailing_newline=False, trim_blocks=True, lstrip_blocks=True, auto_reload=False,
-        cache_size=-1, finalize=_finalize,
+        cache_size=-1, finalize=_finalize, bytecode_cache=compiled,
     )
     env.globals["range"] = _limited_range
     env.globals.pop("lipsum", None)  # lipsum(n=10**6) would be a cheap way to stall a sync

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from jinja2 import Template, TemplateNotFound, nodes
+from jinja2.bccache import BytecodeCache
 from jinja2.exceptions import TemplateRuntimeError, TemplateSyntaxError
 from jinja2.runtime import Context
 
@@ -163,7 +164,8 @@ class TemplateLibrary:
     rendering thousands of drafts costs a dictionary lookup and the block itself.
     """
 
-    def __init__(self, files: Mapping[str, str], tab_rows: Sequence[Sequence[object]] = ()) -> None:
+    def __init__(self, files: Mapping[str, str], tab_rows: Sequence[Sequence[object]] = (),
+                 compiled: BytecodeCache | None = None) -> None:
         self.problems: list[str] = []
         self._files: dict[str, str] = {}
         for name, source in files.items():
@@ -175,7 +177,8 @@ class TemplateLibrary:
         # (template, block) -> (Jinja source, row number in the Templates tab)
         self._tab: dict[tuple[str, str], tuple[str, int]] = {}
         self._read_tab(tab_rows)
-        self._env = make_environment(self._files, (LeadContext, StepContext, SenderContext))
+        self._env = make_environment(self._files, (LeadContext, StepContext, SenderContext),
+                                     compiled)
         self._parts: dict[tuple[str, str], _Part | str] = {}
         self._chains: dict[str, list[Template] | str] = {}
 
@@ -280,7 +283,9 @@ class TemplateLibrary:
                 raise TemplateRuntimeError(f"{{% extends %}} loops back to template {key}")
             source = self._files[key]
             chain.append(self._env.get_template(key))
-            current = _extends(self._env.parse(source, name=key))
+            # Parsing costs as much as compiling: only a template that may extend is parsed.
+            current = _extends(self._env.parse(source, name=key)) if "extends" in source \
+                else None
         return chain
 
     def _part(self, name: str, block: str, label: str) -> _Part:
@@ -322,6 +327,20 @@ class TemplateLibrary:
         # The block the first template in the chain to define it gives (as {% extends %} does).
         run = next(template.blocks[found] for template in chain if found in template.blocks)
         return _Part(chain[0], tuple(chain[1:]), run)
+
+    def prepare(self, wanted: Iterable[tuple[str, str]]) -> None:
+        """Compile, once, what rendering the (template name, channel) pairs will need, before
+        the drafts are shared out (each process would otherwise compile its own)."""
+        for name, channel in set(wanted):
+            block, key = BLOCK_OF_CHANNEL.get(channel), template_key(name)
+            if block is None or key is None:
+                continue
+            parts = [("subject", "email subject")] if block == "email" else []
+            for part, label in parts + [(block, block)]:
+                try:
+                    self._part(key, part, label)
+                except DraftError:
+                    pass  # cached: rendering reports it for each lead
 
     # -- rendering -------------------------------------------------------------------------------
     def render(self, name: str, channel: str, lead: LeadContext, step: StepContext,

@@ -7,7 +7,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import Any
+
+from jinja2.bccache import BytecodeCache
 
 from .cadence import read_cadences
 from .changeset import (
@@ -96,6 +100,11 @@ class Inputs:
 
     template_files: dict[str, str]
     used_width: int | None = None
+    # How the drafts are made from their jobs: ``map``'s contract, in order. The I/O layer may
+    # give one that uses a second core (parallel.fork_map).
+    map: Callable[[Callable[[Any], Any], list], list] = field(
+        default=lambda fn, jobs: [fn(job) for job in jobs])
+    compiled: BytecodeCache | None = None  # templates compiled by earlier runs
 
 
 def plan_sync(data: WorkbookData, inputs: Inputs, today: dt.date) -> SyncPlan:
@@ -105,7 +114,7 @@ def plan_sync(data: WorkbookData, inputs: Inputs, today: dt.date) -> SyncPlan:
     calendar = Calendar(settings)
     templates_grid = data.grid(TEMPLATES)
     library = TemplateLibrary(inputs.template_files,
-                              templates_grid.rows[1:] if templates_grid else ())
+                              templates_grid.rows[1:] if templates_grid else (), inputs.compiled)
     problems += cadence_problems + calendar.problems + library.problems
     rules = Rules(settings, cadences, calendar, today)
 
@@ -129,6 +138,7 @@ def plan_sync(data: WorkbookData, inputs: Inputs, today: dt.date) -> SyncPlan:
     results: list[LeadResult] = []
     new_states = dict(states)
     events: list[Event] = []
+    followed: list[tuple[LeadRow, Outcome]] = []
     for row in leads.rows:
         if row.id in ticks and not row.problems:
             row = _record_done(row, ticks[row.id], states.get(row.id), rules, columns, cells,
@@ -139,7 +149,16 @@ def plan_sync(data: WorkbookData, inputs: Inputs, today: dt.date) -> SyncPlan:
         if outcome.state is not None:
             new_states[row.id] = outcome.state
         events += outcome.events
-        result = _result(row, outcome, dupes, library, settings, today)
+        followed.append((row, outcome))
+    # Drafting is most of a big sync's work, and each draft stands alone: ``inputs.map`` may
+    # share it out (see parallel.fork_map).
+    wanted = [(row, outcome) for row, outcome in followed
+              if _drafted(outcome, settings, today)]
+    library.prepare((outcome.step.template, outcome.step.channel) for _, outcome in wanted)
+    drafts = dict(zip((row.row for row, _ in wanted),
+                      inputs.map(_Drafter(library, settings, today), wanted), strict=True))
+    for row, outcome in followed:
+        result = _result(row, outcome, dupes, drafts.get(row.row), settings, today)
         results.append(result)
         if row.row in leads.new_ids:
             cells.set(row.row, columns["id"], row.id)
@@ -243,8 +262,44 @@ def _record_done(row: LeadRow, channel: str, state, rules: Rules, columns, cells
     return replace(row, last_contact=today, method=channel, touch_source="done")
 
 
-def _result(row: LeadRow, outcome: Outcome, dupes: dict[str, str], library: TemplateLibrary,
-            settings: Settings, today: dt.date) -> LeadResult:
+def _drafted(outcome: Outcome, settings: Settings, today: dt.date) -> bool:
+    """Whether the lead gets a draft: its next step is due within the upcoming days."""
+    return (outcome.step is not None and outcome.next_date is not None
+            and outcome.status != "INVALID"
+            and (outcome.next_date - today).days <= settings.upcoming_days)
+
+
+@dataclass(frozen=True)
+class _Drafter:
+    """Makes one lead's draft and its Open link: ``(Draft, Link | None)``, or ``(reason, None)``
+    when the template fails for the lead. Answers are plain values, so they can come back from
+    another process."""
+
+    library: TemplateLibrary
+    settings: Settings
+    today: dt.date
+
+    def __call__(self, job: tuple[LeadRow, Outcome]) -> tuple[Draft | str, Link | None]:
+        row, outcome = job
+        step = outcome.step
+        try:
+            draft = self.library.render(step.template, step.channel,
+                                        *draft_context(row, outcome, self.settings), self.today)
+        except DraftError as exc:
+            return str(exc), None
+        to = _address_for(row, step.channel)
+        return draft, open_link(step.channel, to, draft) if to else None
+
+
+def _address_for(row: LeadRow, channel: str):
+    if channel == "email":
+        return row.email
+    return row.phone if channel in ("call", "sms", "whatsapp") else ""
+
+
+def _result(row: LeadRow, outcome: Outcome, dupes: dict[str, str],
+            drafted: tuple[Draft | str, Link | None] | None, settings: Settings,
+            today: dt.date) -> LeadResult:
     warnings = list(outcome.warnings)
     if row.id in dupes:
         warnings.append(f"duplicate of {dupes[row.id]}")
@@ -254,26 +309,20 @@ def _result(row: LeadRow, outcome: Outcome, dupes: dict[str, str], library: Temp
     if status == "OVERDUE":
         status = f"OVERDUE {(today - outcome.next_date).days}d"
     result = LeadResult(row, outcome, " · ".join([status] + warnings))
-    if outcome.step is None or outcome.next_date is None:
-        return result
-    if (outcome.next_date - today).days > settings.upcoming_days:
+    if drafted is None:
         return result
     step = outcome.step
-    try:
-        result.draft = library.render(step.template, step.channel,
-                                      *draft_context(row, outcome, settings), today)
-    except DraftError as exc:
-        result.flag = " · ".join([f"INVALID {exc}"] + warnings)
-    to = row.email if step.channel == "email" else (
-        row.phone if step.channel in ("call", "sms", "whatsapp") else "")
-    draft = result.draft
+    draft, link = drafted
+    if isinstance(draft, str):  # the template failed for this lead
+        result.flag = " · ".join([f"INVALID {draft}"] + warnings)
+        draft = None
+    result.draft = draft
     result.item = DueItem(
         lead_id=row.id, name=row.name, company=row.company, due=outcome.next_date,
         days_overdue=max((today - outcome.next_date).days, 0), channel=step.channel,
-        step=_short_step(outcome), to=to, subject=draft.subject if draft else "",
-        message=draft.body if draft else "", link=open_link(step.channel, to, draft)
-        if draft and to else None, value=row.value, flag=result.flag,
-        why=why(row, outcome))
+        step=_short_step(outcome), to=_address_for(row, step.channel),
+        subject=draft.subject if draft else "", message=draft.body if draft else "",
+        link=link, value=row.value, flag=result.flag, why=why(row, outcome))
     return result
 
 

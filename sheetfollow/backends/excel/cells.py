@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from ...changeset import column_index, column_letter
-from ...model import MAX_CELL_CHARS, UNWRITABLE, Link, fit_text
+from ...model import MAX_CELL_CHARS, UNWRITABLE, CellError, Link, Value, fit_text
 
 _DIGITS = "0123456789"
 _COLUMNS: dict[str, int] = {}
@@ -31,8 +31,16 @@ _XSTRING = re.compile(r"_x([0-9A-Fa-f]{4})_")
 _NEEDS_PRESERVE = re.compile(r"^\s|\s$|[\n\r\t]|  ")
 # Up to this length a str cannot exceed the cell limit, whatever its characters.
 PLAIN_TEXT_LIMIT = MAX_CELL_CHARS // 2
-# Anything that is not plain text needing no escaping, cleaning or xml:space.
-NOT_PLAIN = re.compile("[\x00-\x1f&<>\ud800-\udfff\ufffe\uffff]|_x[0-9A-Fa-f]{4}_|^\\s|\\s$|  ")
+# Characters that rule out the plain path: markup, control characters, surrogates, non-characters.
+_NOT_PLAIN_CHARS = re.compile("[\x00-\x1f&<>\ud800-\udfff\ufffe\uffff]")
+
+
+def is_plain(text: str) -> bool:
+    """Whether non-empty ``text`` goes into a cell as it is: nothing to escape, clean or mark
+    ``xml:space``. Cheap substring tests come first (one regex with every case in it costs
+    several times more, and this runs for every text cell of a new tab)."""
+    return not ("_x" in text or "  " in text or text[0].isspace() or text[-1].isspace()
+                or len(text) > PLAIN_TEXT_LIMIT or _NOT_PLAIN_CHARS.search(text))
 
 
 def column_of(ref: str) -> int:
@@ -61,6 +69,45 @@ def decode_xstring(text: str) -> str:
     if "_x" not in text:
         return text
     return _XSTRING.sub(lambda m: chr(int(m.group(1), 16)), text)
+
+
+def decode_value(kind: str, text: str | None, epoch: dt.date) -> Value:
+    """The value of a cell of type ``kind`` (``t``) whose ``<v>`` holds ``text``, for the kinds
+    other than numbers, shared strings and inline strings with an ``<is>``."""
+    if kind in ("str", "inlineStr"):
+        return decode_xstring(text) if text is not None else None
+    if kind == "b":
+        return text.strip().lower() in ("1", "true") if text else None
+    if kind == "e":
+        return CellError(text.strip()) if text else None
+    if kind == "d":
+        return iso_serial(text, epoch) if text else None
+    return text
+
+
+def number_value(text: str) -> int | float | None:
+    """A stored number: an int when it is integral (and exact as a float), None when unreadable."""
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    if number.is_integer() and abs(number) < 2**53:
+        return int(number)
+    return number
+
+
+def iso_serial(text: str, epoch: dt.date) -> float | None:
+    """An ISO 8601 ``t="d"`` value as a serial number in the workbook's date system."""
+    try:
+        moment = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    delta = moment.replace(tzinfo=None) - dt.datetime.combine(epoch, dt.time())
+    return delta.days + (delta.seconds + delta.microseconds / 1e6) / 86400
 
 
 def clean_text(text: str) -> str:
@@ -119,7 +166,7 @@ def encode(value, epoch: dt.date, prefix: str = "") -> Encoded:
     if type(value) is str:  # the common case, kept short: new tabs hold many thousands
         if not value:
             return EMPTY
-        if len(value) <= PLAIN_TEXT_LIMIT and not NOT_PLAIN.search(value):
+        if is_plain(value):
             return Encoded("inlineStr", f"<{prefix}is><{prefix}t>{value}</{prefix}t></{prefix}is>")
         return _text(value, prefix)
     if value is None:

@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from ...model import Link
+from ...parallel import chunks_in_background
 from .cells import (
     LETTERS,
     MAX_LINK_CHARS,
-    NOT_PLAIN,
-    PLAIN_TEXT_LIMIT,
     cell_xml,
     encode,
+    is_plain,
     letter,
     range_text,
 )
@@ -65,6 +65,7 @@ class RenderedRows:
 
 
 _ROWS_PER_CHUNK = 2000
+_BACKGROUND_ROWS = 2000
 
 
 def _is_link(value) -> bool:
@@ -102,7 +103,10 @@ def render_rows(rows: list[list], epoch: dt.date, styles: StyleBook, prefix: str
                str(styles.date_xf(0)) if has_dates else None,
                str(styles.link_xf()) if links else None)
     letter(width)  # fill the column letter cache
-    return RenderedRows(_row_chunks(rows, epoch, prefix, header, formats), height, width, links)
+    # The XML of a big tab is made by a second process while this one writes the rest.
+    chunks = chunks_in_background(lambda: _row_chunks(rows, epoch, prefix, header, formats),
+                                  min_rows=_BACKGROUND_ROWS, rows=len(rows))
+    return RenderedRows(chunks, height, width, links)
 
 
 def _row_chunks(rows: list[list], epoch: dt.date, p: str, header: bool,
@@ -119,7 +123,7 @@ def _row_chunks(rows: list[list], epoch: dt.date, p: str, header: bool,
             if kind is str and not is_header:
                 if not value:
                     continue
-                if len(value) <= PLAIN_TEXT_LIMIT and not NOT_PLAIN.search(value):
+                if is_plain(value):
                     cells.append(f'<{p}c r="{letters[col]}{number}" t="inlineStr"><{p}is><{p}t>'
                                  f"{value}</{p}t></{p}is></{p}c>")
                     continue

@@ -195,10 +195,14 @@ class WorkbookWriter:
         # while the file is written, possibly after styles.xml.
         date_styles: dict[str | None, str] = {}
         for row, values in cells.items():
+            now = None
             for col, value in values.items():
                 if isinstance(value, dt.date):
-                    base = styles_from[(row, col)] if (row, col) in styles_from \
-                        else editor.style_of(row, col)
+                    if (row, col) in styles_from:
+                        base = styles_from[(row, col)]
+                    else:
+                        now = now if now is not None else editor.styles_of(row, values)
+                        base = now.get(col)
                     if base not in date_styles:
                         index = int(base) if base and base.isdigit() else 0
                         date_styles[base] = str(self.styles.date_xf(index))

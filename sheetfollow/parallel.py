@@ -1,0 +1,171 @@
+"""Using a second CPU core for the heavy, independent parts of a big sync.
+
+A sync of tens of thousands of leads is pure Python (drafting thousands of messages, writing
+hundreds of thousands of cells), so one process uses one core. ``fork_map`` hands the second half
+of a list of jobs to a forked copy of the process, which inherits everything it needs and sends
+back only the answers. ``Background`` runs one function that way, and ``chunks_in_background``
+one producer of bytes (a tab's XML), for work that can go on while this process does something
+else.
+
+Both fall back to doing the work in this process when there is nothing to gain (small jobs, one
+core) or no ``fork`` (Windows), and whenever the copy fails for any reason, so the result never
+depends on whether a second process helped. The work must be pure: what a copy does to its own
+memory is lost, only its answer comes back.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+# Below this many jobs a second process costs more (forking, sending answers) than it saves.
+MIN_JOBS = 400
+
+
+def cores() -> int:
+    """The CPU cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def can_fork() -> bool:
+    return hasattr(os, "fork") and cores() > 1 and not os.environ.get("SHEETFOLLOW_ONE_CORE")
+
+
+class Background(Generic[R]):
+    """The answer of ``fn()``, computed by a forked copy of this process while the caller goes
+    on; ``result()`` waits for it (or computes it here if the copy could not)."""
+
+    def __init__(self, fn: Callable[[], R], *, fork: bool = True):
+        self._fn = fn
+        self._pid = 0
+        self._read = -1
+        if fork and can_fork():
+            self._start()
+
+    def _start(self) -> None:
+        read, write = os.pipe()
+        try:
+            pid = os.fork()
+        except OSError:
+            os.close(read)
+            os.close(write)
+            return
+        if pid == 0:  # the copy: compute, send, leave without running any cleanup of ours
+            status = 1
+            try:
+                os.close(read)
+                signal.signal(signal.SIGINT, signal.SIG_DFL)
+                data = pickle.dumps(self._fn(), protocol=pickle.HIGHEST_PROTOCOL)
+                with os.fdopen(write, "wb") as out:
+                    out.write(data)
+                status = 0
+            finally:
+                os._exit(status)
+        os.close(write)
+        self._pid, self._read = pid, read
+
+    @property
+    def forked(self) -> bool:
+        """Whether a copy is working on it (else ``result`` computes it here)."""
+        return self._pid != 0
+
+    def result(self) -> R:
+        if not self._pid:
+            return self._fn()
+        chunks = []
+        try:
+            with os.fdopen(self._read, "rb") as stream:
+                self._read = -1
+                while chunk := stream.read(1 << 20):
+                    chunks.append(chunk)
+            _, status = os.waitpid(self._pid, 0)
+            self._pid = 0
+            if os.waitstatus_to_exitcode(status) == 0 and chunks:
+                return pickle.loads(b"".join(chunks))
+        finally:
+            self.cancel()
+        return self._fn()  # the copy failed: do the work here
+
+    def __del__(self) -> None:
+        self.cancel()
+
+    def cancel(self) -> None:
+        """Stop the copy (if it still runs) and release what it holds."""
+        if self._read >= 0:
+            os.close(self._read)
+            self._read = -1
+        if self._pid:
+            try:
+                os.kill(self._pid, signal.SIGKILL)
+                os.waitpid(self._pid, 0)
+            except OSError:
+                pass
+            self._pid = 0
+
+
+def fork_map(fn: Callable[[T], R], jobs: Sequence[T], *, min_jobs: int = MIN_JOBS) -> list[R]:
+    """``[fn(job) for job in jobs]``, the second half computed by a forked copy when there are
+    at least ``min_jobs`` jobs and a second core."""
+    if len(jobs) < min_jobs or not can_fork():
+        return [fn(job) for job in jobs]
+    half = len(jobs) // 2
+    later = Background(lambda: [fn(job) for job in jobs[half:]])
+    try:
+        first = [fn(job) for job in jobs[:half]]
+        return first + later.result()
+    finally:
+        later.cancel()
+
+
+def chunks_in_background(make: Callable[[], Iterable[bytes]], *,
+                         min_rows: int, rows: int) -> Iterable[bytes]:
+    """The byte chunks ``make()`` yields, produced by a forked copy into an unnamed temporary
+    file while this process goes on; reading them waits for the copy to finish. Made here, as
+    they are read, when ``rows`` is below ``min_rows`` or no copy can help."""
+    if rows < min_rows or not can_fork():
+        return _lazy(make)
+    try:
+        spool = tempfile.TemporaryFile()
+    except OSError:
+        return _lazy(make)
+
+    def produce() -> bool:
+        spool.seek(0)
+        spool.truncate()
+        for chunk in make():
+            spool.write(chunk)
+        spool.flush()
+        return True
+
+    job = Background(produce)
+    if not job.forked:
+        spool.close()
+        return _lazy(make)
+    return _spooled(job, spool, make)
+
+
+def _lazy(make: Callable[[], Iterable[bytes]]) -> Iterator[bytes]:
+    yield from make()
+
+
+def _spooled(job: Background, spool, make: Callable[[], Iterable[bytes]]) -> Iterator[bytes]:
+    with spool:
+        try:
+            job.result()  # made by the copy, or here into the spool if the copy failed
+            spool.seek(0)
+        except OSError:  # the spool itself failed (a full disk): make them as they are read
+            job.cancel()
+            yield from make()
+            return
+        while chunk := spool.read(1 << 20):
+            yield chunk

@@ -1,0 +1,126 @@
+"""The second core: work shared with a forked copy gives exactly what one process gives, and a
+copy that fails or is never waited for costs nothing but time."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from sheetfollow import api, parallel
+
+pytestmark = pytest.mark.skipif(not parallel.can_fork(), reason="needs fork and two cores")
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def square(n: int) -> int:
+    return n * n
+
+
+def test_fork_map_keeps_order_and_values():
+    jobs = list(range(1000))
+    assert parallel.fork_map(square, jobs, min_jobs=2) == [n * n for n in jobs]
+
+
+def test_fork_map_below_the_threshold_stays_here(monkeypatch):
+    monkeypatch.setattr(os, "fork", lambda: pytest.fail("forked for a small job"))
+    assert parallel.fork_map(square, [1, 2, 3], min_jobs=10) == [1, 4, 9]
+
+
+def test_a_failing_copy_is_replaced_by_work_here():
+    parent = os.getpid()
+
+    def only_here(n):
+        if os.getpid() != parent:
+            raise RuntimeError("the copy breaks")
+        return n + 1
+
+    assert parallel.fork_map(only_here, list(range(100)), min_jobs=2) == list(range(1, 101))
+
+
+def test_a_copy_killed_midway_is_replaced_by_work_here():
+    parent = os.getpid()
+
+    def dies_in_copy(n):
+        if os.getpid() != parent:
+            os._exit(9)
+        return -n
+
+    assert parallel.fork_map(dies_in_copy, list(range(50)), min_jobs=2) == \
+        [-n for n in range(50)]
+
+
+def test_an_error_here_still_ends_the_copy():
+    def boom(n):
+        if n == 0:
+            raise ValueError("here")
+        return n
+
+    with pytest.raises(ValueError):
+        parallel.fork_map(boom, list(range(100)), min_jobs=2)
+    _assert_no_children()
+
+
+def test_without_fork_everything_runs_here(monkeypatch):
+    monkeypatch.setenv("SHEETFOLLOW_ONE_CORE", "1")
+    assert not parallel.can_fork()
+    assert parallel.fork_map(square, list(range(10)), min_jobs=1) == [n * n for n in range(10)]
+
+
+def make_chunks(count: int):
+    return lambda: (f"<row r='{i}'/>".encode() for i in range(count))
+
+
+def test_chunks_made_in_background_are_the_same_bytes():
+    made = parallel.chunks_in_background(make_chunks(5000), min_rows=1, rows=5000)
+    assert b"".join(made) == b"".join(make_chunks(5000)())
+
+
+def test_chunks_from_a_failed_copy_are_made_here():
+    parent = os.getpid()
+
+    def make():
+        for i in range(100):
+            if i == 50 and os.getpid() != parent:
+                raise OSError("disk full in the copy")
+            yield str(i).encode()
+
+    made = parallel.chunks_in_background(make, min_rows=1, rows=100)
+    assert b"".join(made) == b"".join(str(i).encode() for i in range(100))
+
+
+def test_chunks_never_read_leave_no_process_behind():
+    made = parallel.chunks_in_background(make_chunks(10), min_rows=1, rows=10)
+    del made
+    _assert_no_children()
+
+
+def _assert_no_children():
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)
+
+
+def test_a_big_sync_writes_the_same_file_on_one_core_or_two(tmp_path, monkeypatch):
+    """Enough leads for both shared parts to run (drafts and the tool tabs' XML)."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from generate import make_workbook
+
+    source = tmp_path / "leads.xlsx"
+    make_workbook(source, 2500, seed=3)
+    parts = {}
+    for name, one_core in (("two", ""), ("one", "1")):
+        monkeypatch.setenv("SHEETFOLLOW_ONE_CORE", one_core)
+        copy = tmp_path / f"{name}.xlsx"
+        shutil.copyfile(source, copy)
+        report = api.sync(copy, dt.date(2026, 11, 23))
+        assert len(report.plan.due) > parallel.MIN_JOBS
+        with zipfile.ZipFile(copy) as z:
+            parts[name] = {info.filename: z.read(info) for info in z.infolist()}
+    assert parts["one"] == parts["two"]
+    _assert_no_children()
