@@ -2,12 +2,14 @@
 
 For each size (default 100, 1,000 and 10,000 leads from bench/generate.py), three syncs run
 against the local fake Sheets API (tests/fakesheets): the first sync, an unchanged one the same
-day, and the next day's (the steady state: flags and the Due tab change). Beside each, the same
-changes applied to a twin sheet the way a row-by-row gspread script would: one
-``worksheet.update(range, [[...]])`` per changed Leads row, ``clear`` + ``update`` (+ one update
-per run of links, as formulas) per rewritten tab, ``append_rows`` for the Log, ``add_worksheet``
-per new tab (writes only; its reads are not counted). Bytes are what goes on the wire before
-headers: the URL's path and query plus the body.
+day, and the next day's (the steady state: flags and the Due tab change). A sync makes one read
+(the whole spreadsheet), a re-read of the Leads and Due tabs when it writes Leads cells, and one
+write (split only when over 9 MB). Beside each, the same changes applied to a twin sheet the way
+a row-by-row gspread script would: one ``worksheet.update(range, [[...]])`` per changed Leads
+row, ``clear`` + ``update`` (+ one update per run of links, as formulas) per rewritten tab,
+``append_rows`` for the Log, ``add_worksheet`` per new tab (writes only; its reads are not
+counted). Bytes sent are what goes on the wire before headers: the URL's path and query plus the
+body; bytes received are the answers' bodies (mostly the read, which holds every tab's cells).
 """
 
 from __future__ import annotations
@@ -63,14 +65,15 @@ def workbook(n: int) -> dict[str, list[list]]:
             layout.CADENCE: tabs[layout.CADENCE]}
 
 
-def traffic(fake: FakeSheets) -> tuple[int, int]:
-    """(Sheets API requests, bytes of their URLs and bodies) since the last reset."""
+def traffic(fake: FakeSheets) -> tuple[int, int, int]:
+    """(Sheets API requests, bytes of their URLs and bodies, bytes of the answers) since the
+    last reset."""
     calls = fake.api_requests
     sent = 0
     for r in calls:
         query = "&".join(f"{k}={v}" for k, vs in r.query.items() for v in vs)
         sent += len(r.raw_path) + len(query) + r.body_bytes
-    return len(calls), sent
+    return len(calls), sent, sum(r.response_bytes for r in calls)
 
 
 def plain(value):
@@ -137,7 +140,7 @@ def _links(ws, rows: list[list]) -> None:
 
 def run(sizes: list[int]) -> None:
     _quick_fake_dates()
-    print(f"{'leads':>7}  {'sync':<10} {'requests':>8} {'bytes sent':>12}   "
+    print(f"{'leads':>7}  {'sync':<10} {'requests':>8} {'bytes sent':>12} {'received':>12}   "
           f"{'row-by-row gspread':>18} {'bytes sent':>12}")
     with FakeSheets(max_body_bytes=200 * 1024 * 1024) as fake, \
             tempfile.TemporaryDirectory() as tmp:
@@ -152,12 +155,12 @@ def run(sizes: list[int]) -> None:
                               ("next day", TODAY + dt.timedelta(days=1))):
                 fake.reset_requests()
                 api.sync(f"gsheet:{ours}", day)
-                requests, sent = traffic(fake)
+                requests, sent, received = traffic(fake)
                 changes = api.plan(f"gsheet:{twin}", day).changes
                 row_by_row(fake, twin, changes)
-                naive, naive_sent = traffic(fake)
-                print(f"{n:>7,}  {kind:<10} {requests:>8} {sent:>12,}   {naive:>18,} "
-                      f"{naive_sent:>12,}", flush=True)
+                naive, naive_sent, _ = traffic(fake)
+                print(f"{n:>7,}  {kind:<10} {requests:>8} {sent:>12,} {received:>12,}   "
+                      f"{naive:>18,} {naive_sent:>12,}", flush=True)
 
 
 def main() -> None:

@@ -3,11 +3,13 @@
 The sheet lives in a FakeSheets server (real gspread and google-auth over loopback HTTP); the sync
 runs through ``api.sync("gsheet:KEY")`` with SHEETFOLLOW_SHEETS_API and a service account key
 file pointing at the fake, so the whole product path, authentication included, is exercised.
+Also the small pipeline the Google tests share, and ``comparable`` to compare two spreadsheets.
 """
 
 from __future__ import annotations
 
 import atexit
+import copy
 import datetime as dt
 import json
 import os
@@ -20,7 +22,48 @@ from helpers import Book
 from sheetfollow import api
 from sheetfollow.changeset import column_letter
 
+D = dt.date
+MON = D(2026, 11, 23)
+TUE = D(2026, 11, 24)
+# A small pipeline for the Google tests: typed values, text that looks like a number, a user column.
+HEADER = ["Name", "Company", "Email", "Phone", "Last Contact", "Method", "Notes", "Next Date",
+          "Stage", "Value", "Owner"]
+ANA = ["Ana Souza", "Acme", "ana@example.com", "", D(2026, 11, 12), "email",
+       "Wants CRM setup before Q2", None, "Proposal Sent", 4800, "me"]
+BEN = ["Ben Okafor", "Okafor Ltd", "ben@example.com", "+44 20 7946 0000", D(2026, 11, 19),
+       "call", "Budget approval pending", None, "Negotiation", "$12,000", "you"]
+CHLOE = ["Chloé Martin", "", "chloe@example.com", "", None, "", "Met at trade fair", None, "New",
+         900, ""]
+
 _shared: FakeSheets | None = None
+
+
+def leads(*rows) -> dict[str, list[list]]:
+    return {"Leads": [HEADER] + [list(r) for r in rows]}
+
+
+def names_to(book: GoogleBook, *headers: str) -> dict:
+    """Lead name -> the values of ``headers`` on its row."""
+    rows = book.rows("Leads")
+    cols = [rows[0].index(h) for h in headers]
+    return {r[0]: tuple(r[c] for c in cols) for r in rows[1:] if r[0]}
+
+
+def comparable(fake: FakeSheets, key: str) -> dict:
+    """Everything about a spreadsheet, with what legitimately differs between two spreadsheets
+    synced the same way left out: tab IDs (random for the tabs a sync adds) become the tabs'
+    titles wherever they appear (properties, merges, chart ranges)."""
+    snapshot = fake.snapshot(key)
+    titles = {s["properties"]["sheetId"]: s["properties"]["title"] for s in snapshot["sheets"]}
+
+    def named(value):
+        if isinstance(value, dict):
+            return {k: titles.get(v, v) if k == "sheetId" else named(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [named(v) for v in value]
+        return value
+
+    return named(snapshot)
 
 
 def shared_fake() -> FakeSheets:
@@ -42,6 +85,12 @@ class GoogleBook(Book):
         self.key = self.fake.create_spreadsheet("Pipeline", tabs, value_input="RAW")
         self.credentials = tmp_path / "service-account.json"
         self.credentials.write_text(json.dumps(self.fake.service_account_info()))
+
+    def copy(self) -> GoogleBook:
+        """The same sheet as a new spreadsheet in the same fake, as "Make a copy" gives."""
+        twin = copy.copy(self)
+        twin.key = self.fake.copy_spreadsheet(self.key)
+        return twin
 
     @property
     def target(self) -> str:
@@ -72,3 +121,11 @@ class GoogleBook(Book):
 
     def tabs(self) -> list[str]:
         return [p["title"] for p in self.fake.sheet_properties(self.key)]
+
+    def merge(self, tab: str, *refs: str) -> None:
+        """Merge cells (``"C1:D1"``), as a user would."""
+        for ref in refs:
+            self.fake.merge_cells(self.key, tab, ref)
+
+    def merges(self, tab: str) -> list[str]:
+        return sorted(self.fake.merges(self.key, tab))

@@ -307,7 +307,8 @@ def fake():
 
 
 def calls(fake) -> list[str]:
-    return ["write" if r.method == "POST" else ("read" if "ranges" in r.query else "metadata")
+    """The API calls made: "read" (the whole spreadsheet), "re-read" (before writing), "write"."""
+    return ["write" if r.method == "POST" else ("re-read" if "ranges" in r.query else "read")
             for r in fake.api_requests]
 
 
@@ -351,7 +352,7 @@ def test_google_first_sync_adds_the_charts_in_its_one_write(fake, tmp_path):
     book = GoogleBook({"Leads": [HEADER, *LEADS]}, tmp_path, fake)
     fake.reset_requests()
     report = book.sync(DAY)
-    assert calls(fake) == ["metadata", "read", "read", "write"]  # as without charts
+    assert calls(fake) == ["read", "re-read", "write"]  # as without charts
     assert chart_kinds(fake) == ["addChart", "addChart"]
     (responses, touches, rates), (pipeline, stages, values) = google_charts(fake, book, report)
     assert [c["spec"]["basicChart"]["chartType"] for c in (responses, pipeline)] == ["COLUMN",
@@ -363,7 +364,7 @@ def test_google_first_sync_adds_the_charts_in_its_one_write(fake, tmp_path):
 
     fake.reset_requests()
     again = book.sync(DAY)
-    assert not again.written and calls(fake) == ["metadata", "read"]
+    assert not again.written and calls(fake) == ["read"]
     assert len(fake.charts(book.key, METRICS)) == 2
 
     fake.reset_requests()

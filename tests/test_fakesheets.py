@@ -19,6 +19,7 @@ from fakesheets.a1 import (
     parse_cells,
     split_sheet,
 )
+from fakesheets.errors import ApiError
 from google.auth.exceptions import RefreshError
 from google.oauth2 import credentials as user_credentials
 from google.oauth2 import service_account
@@ -259,6 +260,28 @@ def test_metadata_with_grid_data_shows_types_and_formats(key, gc):
         "effectiveValue": {"numberValue": 1200},
         "formattedValue": "1200",
     }
+
+
+def test_a_field_mask_alone_decides_whether_grid_data_comes(key, gc):
+    """Google ignores includeGridData when a field mask is set: a mask naming sheets.data gets
+    the cells, and without ranges every sheet comes with its cells."""
+    sh = gc.open_by_key(key)
+    meta = sh.fetch_sheet_metadata(
+        params={"fields": "sheets(properties(title),data(rowData(values(effectiveValue))))"}
+    )
+    assert [s["properties"]["title"] for s in meta["sheets"]] == ["Leads", "My Tab"]
+    assert meta["sheets"][1]["data"] == [
+        {"rowData": [{"values": [{"effectiveValue": {"stringValue": "x"}}]}]}
+    ]
+    leads = meta["sheets"][0]["data"][0]["rowData"]
+    assert len(leads) == 4 and leads[0]["values"][0] == {"effectiveValue": {"stringValue": "Name"}}
+    for params in (
+        {"fields": "sheets.properties.title", "includeGridData": "true"},
+        {"fields": "sheets.properties.title,sheets.merges"},
+    ):
+        assert all("data" not in s for s in sh.fetch_sheet_metadata(params=params)["sheets"])
+    whole = sh.fetch_sheet_metadata(params={"fields": "sheets"})
+    assert "data" in whole["sheets"][0]
 
 
 # ---------------------------------------------------------------- writing values
@@ -542,6 +565,53 @@ def test_sort_range_and_insert_dimension_change_what_is_read(fake, key, gc):
     assert [r[0] for r in fake.get_values(key, "Leads")] == ["Name", "Cy", "Bob", "Ada"]
 
 
+def _merges(sh) -> list[dict]:
+    meta = sh.fetch_sheet_metadata(params={"fields": "sheets(properties.title,merges)"})
+    return meta["sheets"][0].get("merges", [])
+
+
+def _grid(r1: int, c1: int, r2: int, c2: int) -> dict:
+    """A GridRange on sheet 0 as Google writes it: zero values left out."""
+    bounds = {"startRowIndex": r1, "endRowIndex": r2, "startColumnIndex": c1, "endColumnIndex": c2}
+    return {k: v for k, v in bounds.items() if v}
+
+
+def test_merged_cells_keep_the_top_left_value_and_move_with_rows(fake, key, gc):
+    sh = gc.open_by_key(key)
+    ws = sh.sheet1
+    ws.merge_cells("A1:B1")
+    ws.merge_cells("C2:D3", merge_type="MERGE_ROWS")
+    assert _merges(sh) == [_grid(0, 0, 1, 2), _grid(1, 2, 2, 4), _grid(2, 2, 3, 4)]
+    # Only the top-left cell of a merge keeps its value (formats stay).
+    assert fake.get_values(key, "Leads", "A1:D3") == [
+        ["Name", "", "Due", "Value"],
+        ["Ada", "ada@example.com", 45356],
+        ["Bob", "", 45352],
+    ]
+    fake.insert_rows(key, "Leads", 2)  # between the two row merges
+    fake.delete_rows(key, "Leads", 0)  # the header row, and the merge on it
+    assert _merges(sh) == [_grid(0, 2, 1, 4), _grid(2, 2, 3, 4)]
+    assert fake.snapshot(key)["sheets"][0]["merges"] == _merges(sh)
+    with pytest.raises(gspread.exceptions.APIError) as excinfo:
+        ws.merge_cells("D1:E1")  # half of C1:D1
+    assert "You must select all cells in a merged range" in excinfo.value.error["message"]
+    ws.merge_cells("C1:E3")  # takes in the merges inside it
+    assert _merges(sh) == [_grid(0, 2, 3, 5)]
+    sh.batch_update({"requests": [{"unmergeCells": {"range": {"sheetId": 0}}}]})
+    assert _merges(sh) == []
+
+
+def test_sorting_moves_row_merges_and_refuses_column_merges(fake, key, gc):
+    sh = gc.open_by_key(key)
+    sh.sheet1.merge_cells("B2:C2")  # Ada's row
+    fake.sort_rows(key, "Leads", 0, descending=True)
+    assert [r[0] for r in fake.get_values(key, "Leads")] == ["Name", "Cy", "Bob", "Ada"]
+    assert _merges(sh) == [_grid(3, 1, 4, 3)]
+    sh.sheet1.merge_cells("E2:E3")
+    with pytest.raises(ApiError, match="vertically merged"):
+        fake.sort_rows(key, "Leads", 0)
+
+
 def test_formats_validation_and_charts_are_stored(fake, key, gc):
     sh = gc.open_by_key(key)
     response = sh.batch_update(
@@ -762,6 +832,43 @@ def test_delay_triggers_client_timeouts(fake, key, gc):
     assert fake.get_values(key, "Leads", "F1") == [["late"]]  # the write landed anyway
 
 
+def test_a_write_can_land_although_its_answer_is_lost(fake, key, gc):
+    """drop_next and fail_next with apply_first: the request takes effect, then the client
+    sees a dropped connection or an error (as with a 504 after Google applied a write)."""
+    ws = gc.open_by_key(key).sheet1
+    fake.drop_next(1, apply_first=True)
+    with pytest.raises(requests.exceptions.ConnectionError):
+        ws.update([["dropped"]], "F1")
+    fake.fail_next(1, status=504, apply_first=True)
+    with pytest.raises(gspread.exceptions.APIError):
+        ws.update([["failed"]], "F2")
+    assert fake.get_values(key, "Leads", "F1:F2") == [["dropped"], ["failed"]]
+    assert [r.status for r in fake.api_requests[-2:]] == [None, 504]
+
+
+def test_wait_idle_waits_for_late_answers(fake, key, gc):
+    ws = gc.open_by_key(key).sheet1
+    gc.set_timeout(0.1)
+    fake.delay_next(1, 0.4)  # applied after the wait, long after the client gave up
+    with pytest.raises(requests.exceptions.Timeout):
+        ws.update([["late"]], "F1")
+    assert fake.get_values(key, "Leads", "F1") == []
+    fake.wait_idle()
+    assert fake.get_values(key, "Leads", "F1") == [["late"]]
+
+
+def test_after_next_read_runs_once_the_read_is_answered(fake, key, gc):
+    sh = gc.open_by_key(key)
+    fake.after_next_read(lambda spreadsheet_id: fake.set_values(spreadsheet_id, "Leads", [["Zed"]],
+                                                                start="A2"),
+                         path_contains="batchGet")
+    assert sh.values_get("Leads!A2")["values"] == [["Ada"]]  # not the path asked for
+    assert sh.values_batch_get(["Leads!A2"])["valueRanges"][0]["values"] == [["Ada"]]
+    assert sh.values_get("Leads!A2")["values"] == [["Zed"]]  # the edit came after the read
+    fake.set_values(key, "Leads", [["Ada"]], start="A2")
+    assert sh.values_batch_get(["Leads!A2"])["valueRanges"][0]["values"] == [["Ada"]]
+
+
 def test_oversized_bodies_are_refused():
     with FakeSheets(max_body_bytes=2000) as small:
         key = small.create_spreadsheet("Big", {"Leads": [["a"]]})
@@ -777,7 +884,7 @@ def test_oversized_bodies_are_refused():
 def test_request_log_counts_requests_and_bytes(fake, key, gc):
     sh = gc.open_by_key(key)
     fake.reset_requests()
-    sh.values_batch_get(["Leads"], params={"valueRenderOption": "UNFORMATTED_VALUE"})
+    answer = sh.values_batch_get(["Leads"], params={"valueRenderOption": "UNFORMATTED_VALUE"})
     body = {"valueInputOption": "RAW", "data": [{"range": "Leads!F2", "values": [["x"]]}]}
     sh.values_batch_update(body)
     log = fake.requests
@@ -789,6 +896,7 @@ def test_request_log_counts_requests_and_bytes(fake, key, gc):
     assert log[1].body_bytes == len(json.dumps(body).encode())
     assert log[1].json() == body
     assert log[1].email == DEFAULT_CLIENT_EMAIL
+    assert log[0].response_bytes == len(json.dumps(answer).encode())
     assert [r.is_write for r in log] == [False, True]
 
 

@@ -11,7 +11,7 @@ import re
 import pytest
 from click.testing import CliRunner
 from fakesheets import DEFAULT_CLIENT_EMAIL, FakeSheets
-from googlebook import GoogleBook
+from googlebook import ANA, BEN, CHLOE, HEADER, MON, TUE, GoogleBook, leads, names_to
 from helpers import serial
 
 from sheetfollow import api
@@ -26,23 +26,8 @@ from sheetfollow.layout import READ_TABS
 from sheetfollow.model import Link
 from sheetfollow.newbook import workbook_tabs
 
-D = dt.date
-MON = D(2026, 11, 23)
-TUE = D(2026, 11, 24)
-HEADER = ["Name", "Company", "Email", "Phone", "Last Contact", "Method", "Notes", "Next Date",
-          "Stage", "Value", "Owner"]
-ANA = ["Ana Souza", "Acme", "ana@example.com", "", D(2026, 11, 12), "email",
-       "Wants CRM setup before Q2", None, "Proposal Sent", 4800, "me"]
-BEN = ["Ben Okafor", "Okafor Ltd", "ben@example.com", "+44 20 7946 0000", D(2026, 11, 19),
-       "call", "Budget approval pending", None, "Negotiation", "$12,000", "you"]
-CHLOE = ["Chloé Martin", "", "chloe@example.com", "", None, "", "Met at trade fair", None, "New",
-         900, ""]
 EMAIL = DEFAULT_CLIENT_EMAIL
 SHARE = f"Share the sheet with {EMAIL} as Editor"
-
-
-def leads(*rows):
-    return {"Leads": [HEADER] + [list(r) for r in rows]}
 
 
 @pytest.fixture
@@ -70,21 +55,15 @@ def book_on(fake, tmp_path, tabs) -> GoogleBook:
     return GoogleBook(tabs, tmp_path, fake)
 
 
-def names_to(book: GoogleBook, *headers) -> dict:
-    """Lead name -> the values of ``headers`` on its row."""
-    rows = book.rows("Leads")
-    cols = [rows[0].index(h) for h in headers]
-    return {r[0]: tuple(r[c] for c in cols) for r in rows[1:] if r[0]}
-
-
 def kinds(fake) -> list[str]:
-    """The API calls made, as metadata / read / write."""
+    """The API calls made: "read" (the whole spreadsheet), "re-read" (the Leads and Due tabs
+    just before writing) or "write"."""
     out = []
     for r in fake.api_requests:
         if r.method == "POST":
             out.append("write")
         else:
-            out.append("read" if "ranges" in r.query else "metadata")
+            out.append("re-read" if "ranges" in r.query else "read")
     return out
 
 
@@ -129,11 +108,12 @@ def test_requests_per_sync(fake, tmp_path, size, quick_dates):
         seen[name] = kinds(fake)
         assert report.applied.requests == len(seen[name])
         assert all(r.body_bytes <= MAX_REQUEST_BYTES for r in fake.api_requests)
-    writes = seen["first"].count("write")
-    assert seen["first"] == ["metadata", "read", "read"] + ["write"] * writes
-    assert writes == (1 if size == 100 else 2)  # 10,000 new IDs and states: over 9 MB, split
-    assert seen["unchanged"] == ["metadata", "read"]
-    assert seen["next day"] == ["metadata", "read", "read", "write"]  # flags change: re-read
+    # 10,000 new IDs and states: over 9 MB, so the first write is split in two.
+    assert seen["first"] == ["read", "re-read"] + ["write"] * (1 if size == 100 else 2)
+    assert seen["unchanged"] == ["read"]
+    assert seen["next day"] == ["read", "re-read", "write"]  # flags change: re-read
+    read = fake.api_requests[0]
+    assert "includeGridData" not in read.query and "ranges" not in read.query
 
 
 def test_a_sync_writing_only_tool_tabs_skips_the_re_read(fake, tmp_path):
@@ -142,7 +122,7 @@ def test_a_sync_writing_only_tool_tabs_skips_the_re_read(fake, tmp_path):
     fake.set_values(book.key, "Due", [["stray"]], "Q1")  # someone typed into the Due tab
     fake.reset_requests()
     assert book.sync(MON).written
-    assert kinds(fake) == ["metadata", "read", "write"]
+    assert kinds(fake) == ["read", "write"]
     assert fake.get_values(book.key, "Due", "Q1") == []
 
 
@@ -319,9 +299,14 @@ def test_tool_columns_and_rows_beyond_the_grid_are_added(fake, tmp_path):
     assert book.column("Leads", "ID") == ["L-0001", "L-0002"]
 
 
-def test_the_sheets_time_zone_is_read(fake, tmp_path, env):
-    key = fake.create_spreadsheet("Zoned", leads(ANA), time_zone="Pacific/Auckland")
+def test_one_read_gives_every_tab_the_time_zone_and_the_cells_asked_for(fake, tmp_path, env):
+    tabs = {**leads(ANA), "My notes": [["Call list"], ["Zed"]], " due ": [["Done"]]}
+    key = fake.create_spreadsheet("Zoned", tabs, time_zone="Pacific/Auckland")
+    fake.reset_requests()
     data = GoogleBackend(key).read(READ_TABS)
+    assert len(fake.api_requests) == 1  # the user's own tab came too, and was dropped
+    assert data.tab_names == ["Leads", "My notes", " due "]
+    assert set(data.grids) == {"Leads", " due "} and data.grid("Due").rows == [["Done"]]
     assert data.time_zone == "Pacific/Auckland"
 
 
@@ -569,7 +554,7 @@ def test_initialize_an_empty_sheet(fake, tmp_path, env):
     key = fake.create_spreadsheet("New", {"Sheet1": []})
     fake.reset_requests()
     GoogleBackend(key).initialize(workbook_tabs(True, MON))
-    assert len(fake.api_requests) == 3
+    assert kinds(fake) == ["read", "write"]
     assert [p["title"] for p in fake.sheet_properties(key)] == [
         "Leads", "Settings", "Cadence", "Templates"]
     leads_tab = fake.get_values(key, "Leads")

@@ -374,6 +374,25 @@ def sort_range(ss: Spreadsheet, args: dict) -> None:
     ss.sort_rows(sheet, bounds, specs)
 
 
+def merge_cells(ss: Spreadsheet, args: dict) -> None:
+    sheet, (r1, c1, r2, c2) = grid_bounds(ss, args.get("range") or {})
+    kind = args.get("mergeType", "MERGE_ALL")
+    if kind == "MERGE_ALL":
+        pieces = [(r1, c1, r2, c2)]
+    elif kind == "MERGE_COLUMNS":
+        pieces = [(r1, c, r2, c + 1) for c in range(c1, c2)]
+    elif kind == "MERGE_ROWS":
+        pieces = [(r, c1, r + 1, c2) for r in range(r1, r2)]
+    else:
+        raise invalid(f"Invalid value at 'requests[0].merge_cells.merge_type' ({kind})")
+    sheet.merge((r1, c1, r2, c2), pieces)
+
+
+def unmerge_cells(ss: Spreadsheet, args: dict) -> None:
+    sheet, bounds = grid_bounds(ss, args.get("range") or {})
+    sheet.unmerge(bounds)
+
+
 # ---------------------------------------------------------------- objects stored for inspection
 
 
@@ -454,6 +473,8 @@ HANDLERS: dict[str, Callable[[Spreadsheet, dict], dict | None]] = {
     "repeatCell": repeat_cell,
     "setDataValidation": set_data_validation,
     "sortRange": sort_range,
+    "mergeCells": merge_cells,
+    "unmergeCells": unmerge_cells,
     "setBasicFilter": set_basic_filter,
     "clearBasicFilter": clear_basic_filter,
     "addChart": add_chart,

@@ -88,3 +88,11 @@ def mask_paths(mask: Mask, prefix: str = "") -> list[str]:
         path = f"{prefix}{name}"
         paths.extend([path] if sub is None or not sub else mask_paths(sub, path + "."))
     return paths
+
+
+def selects_grid_data(mask: Mask) -> bool:
+    """Whether a spreadsheets.get mask asks for cells (sheets.data, or all of sheets)."""
+    if "*" in mask or ("sheets" in mask and mask["sheets"] is None):
+        return True
+    sheets = mask.get("sheets") or {}
+    return "*" in sheets or "data" in sheets

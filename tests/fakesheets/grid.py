@@ -16,6 +16,9 @@ from .formulas import Effective, display_format, effective, error_value
 DEFAULT_ROWS = 1000
 DEFAULT_COLUMNS = 26
 MAX_CELLS = 10_000_000  # Google's per-spreadsheet cell limit
+PARTLY_MERGED = "You must select all cells in a merged range to merge or unmerge them."
+
+Bounds = tuple[int, int, int, int]
 
 
 @dataclass
@@ -33,6 +36,9 @@ class Sheet:
     extra_properties: dict = field(default_factory=dict)  # tabColorStyle, rightToLeft, ...
     extra_grid: dict = field(default_factory=dict)  # hideGridlines, group control settings
     cells: dict[tuple[int, int], Cell] = field(default_factory=dict)
+    # Merged ranges as zero-based, end-exclusive (row1, col1, row2, col2): only the top-left
+    # cell of each holds a value.
+    merges: list[Bounds] = field(default_factory=list)
     charts: list[dict] = field(default_factory=list)
     # Stored as sent and echoed in metadata; the fake does not act on them.
     conditional_formats: list[dict] = field(default_factory=list)
@@ -67,6 +73,7 @@ class Sheet:
         twin.cells = {
             k: Cell(c.kind, c.value, c.format, c.validation) for k, c in self.cells.items()
         }
+        twin.merges = list(self.merges)
         for name in (
             "extra_properties",
             "extra_grid",
@@ -113,6 +120,8 @@ class Sheet:
                 key = (key[0] + count, key[1]) if axis == 0 else (key[0], key[1] + count)
             moved[key] = cell
         self.cells = moved
+        self.merges = [_shifted(m, axis, lambda i: i + count if i >= start else i,
+                                lambda i: i + count if i > start else i) for m in self.merges]
         if axis == 0:
             self.row_count += count
         else:
@@ -128,6 +137,11 @@ class Sheet:
                 key = (key[0] - count, key[1]) if axis == 0 else (key[0], key[1] - count)
             kept[key] = cell
         self.cells = kept
+
+        def left(i: int) -> int:  # where index i ends up once [start, end) is gone
+            return i - max(0, min(i, end) - start)
+
+        self.merges = _real([_shifted(m, axis, left, left) for m in self.merges])
         if axis == 0:
             self.row_count -= count
             self.frozen_row_count = min(self.frozen_row_count, self.row_count)
@@ -139,6 +153,58 @@ class Sheet:
         """Set the grid size; cells falling outside are lost, as in Sheets."""
         self.row_count, self.column_count = rows, cols
         self.cells = {k: v for k, v in self.cells.items() if k[0] < rows and k[1] < cols}
+        self.merges = _real([(r1, c1, min(r2, rows), min(c2, cols))
+                             for r1, c1, r2, c2 in self.merges])
+
+    # -- merged cells
+    def merge(self, bounds: Bounds, pieces: list[Bounds]) -> None:
+        """Merge each of ``pieces`` (which tile ``bounds``); merges inside ``bounds`` give way.
+        As in Sheets, only the top-left value of each merge is kept."""
+        self._check_whole_merges(bounds)
+        self.merges = [m for m in self.merges if not _inside(m, bounds)] + _real(pieces)
+        for r1, c1, r2, c2 in _real(pieces):
+            for key in [k for k in self.cells if r1 <= k[0] < r2 and c1 <= k[1] < c2
+                        and k != (r1, c1)]:
+                self.cells[key].kind = self.cells[key].value = None
+                self.prune(*key)
+
+    def unmerge(self, bounds: Bounds) -> None:
+        self._check_whole_merges(bounds)
+        self.merges = [m for m in self.merges if not _inside(m, bounds)]
+
+    def _check_whole_merges(self, bounds: Bounds) -> None:
+        if any(_overlap(m, bounds) and not _inside(m, bounds) for m in self.merges):
+            raise invalid(PARTLY_MERGED)
+
+    def merge_ranges(self) -> list[dict]:
+        """The merges as the API lists them: GridRanges, zero values left out."""
+        names = ("startRowIndex", "startColumnIndex", "endRowIndex", "endColumnIndex")
+        out = []
+        for merge in self.merges:
+            grid = {"sheetId": self.sheet_id, **dict(zip(names, merge, strict=True))}
+            out.append({k: v for k, v in grid.items() if v})
+        return out
+
+
+def _shifted(merge: Bounds, axis: int, move_start, move_end) -> Bounds:
+    r1, c1, r2, c2 = merge
+    if axis == 0:
+        return move_start(r1), c1, move_end(r2), c2
+    return r1, move_start(c1), r2, move_end(c2)
+
+
+def _real(merges: list[Bounds]) -> list[Bounds]:
+    """The merges that still cover two cells or more."""
+    return [m for m in merges if m[2] > m[0] and m[3] > m[1] and (m[2] - m[0]) * (m[3] - m[1]) > 1]
+
+
+def _inside(inner: Bounds, outer: Bounds) -> bool:
+    return (outer[0] <= inner[0] and outer[1] <= inner[1] and inner[2] <= outer[2]
+            and inner[3] <= outer[3])
+
+
+def _overlap(a: Bounds, b: Bounds) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
 @dataclass
@@ -236,6 +302,8 @@ class Spreadsheet:
             chosen = [s for s in self.sheets if id(s) in wanted]
         for sheet in chosen:
             entry: dict[str, Any] = {"properties": sheet.properties()}
+            if sheet.merges:
+                entry["merges"] = sheet.merge_ranges()
             if sheet.charts:
                 entry["charts"] = [dict(c) for c in sheet.charts]
             if sheet.conditional_formats:
@@ -298,6 +366,8 @@ class Spreadsheet:
     def sort_rows(self, sheet: Sheet, bounds: tuple[int, int, int, int], specs: list[dict]) -> None:
         """Sort the rows of a block by columns, blanks last in either order, as Sheets does."""
         r1, c1, r2, c2 = bounds
+        if any(_overlap(m, bounds) and m[2] - m[0] > 1 for m in sheet.merges):
+            raise invalid("You can't sort a range that contains vertically merged cells.")
         rows = [({c: sheet.cells.get((r, c)) for c in range(c1, c2)}, r) for r in range(r1, r2)]
         keys = {r: {c: self.effective(sheet, r, c) for c in range(c1, c2)} for r in range(r1, r2)}
 
@@ -314,6 +384,9 @@ class Spreadsheet:
             return 0
 
         rows.sort(key=functools.cmp_to_key(compare))
+        moved_to = {old: r1 + offset for offset, (_, old) in enumerate(rows)}
+        sheet.merges = [(moved_to[m[0]], m[1], moved_to[m[0]] + 1, m[3])
+                        if _overlap(m, bounds) else m for m in sheet.merges]
         for offset, (cells, _) in enumerate(rows):
             for c, cell in cells.items():
                 if cell is None:

@@ -13,7 +13,7 @@ from . import values as values_api
 from .auth import OAuthError, Token
 from .batch import apply_batch
 from .errors import ApiError, invalid, not_found, permission_denied
-from .fields import apply_mask, parse_mask
+from .fields import apply_mask, parse_mask, selects_grid_data
 from .grid import Spreadsheet
 from .traffic import RequestRecord
 
@@ -73,24 +73,35 @@ class Handler(BaseHTTPRequestHandler):
         record = fake.traffic.record(
             RequestRecord(self.command, path, split.path, query, length, body)
         )
-        fault = fake.traffic.take_fault(path, split.query)
-        if fault is not None and fault.action == "drop":
-            record.status = None
-            self.close_connection = True  # no answer at all: the client sees a dropped connection
-            return
-        if fault is not None and fault.action == "delay" and not fault.apply_first:
+        try:
+            self._respond(record, split, query, body, too_big)
+        finally:
+            fake.traffic.finished()
+
+    def _respond(self, record: RequestRecord, split, query: dict, body: bytes,
+                 too_big: bool) -> None:
+        fake = self.fake
+        fault = fake.traffic.take_fault(record.path, split.query)
+        action = fault.action if fault is not None else None
+        if action == "delay" and not fault.apply_first:
             fake._sleep(fault.seconds)
-        if fault is not None and fault.action == "fail":
-            status, payload = fault.status, fault.response()
+        if action in ("drop", "fail") and not fault.apply_first:
+            status, payload = fault.status, fault.response()  # nothing done
         elif too_big:
             err = invalid(f"Request payload size exceeds the limit: {fake.max_body_bytes} bytes.")
             status, payload = err.code, err.body()
         else:
             status, payload = self._answer(split.path, query, body, record)
-        if fault is not None and fault.action == "delay" and fault.apply_first:
+        if action == "delay" and fault.apply_first:
             fake._sleep(fault.seconds)
+        if action == "fail":
+            status, payload = fault.status, fault.response()
+        if action == "drop":
+            record.status = None
+            self.close_connection = True  # no answer at all: the client sees a dropped connection
+            return
         record.status = status
-        self._send(status, payload)
+        record.response_bytes = self._send(status, payload)
 
     def _read_body(self, length: int, keep: bool) -> bytes:
         chunks, left = [], length
@@ -127,7 +138,8 @@ class Handler(BaseHTTPRequestHandler):
             fake.server_errors.append(traceback.format_exc())
             return 500, ApiError(500).body()
 
-    def _send(self, status: int, payload: Any) -> None:
+    def _send(self, status: int, payload: Any) -> int:
+        """Answer; returns the size of the body sent."""
         if isinstance(payload, (bytes, str)):
             data = payload.encode() if isinstance(payload, str) else payload
             kind = "text/html; charset=UTF-8" if data.lstrip()[:1] == b"<" else "text/plain"
@@ -143,6 +155,7 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(data)
         except OSError:
             self.close_connection = True  # the client gave up (timeout) before the answer
+        return len(data)
 
 
 # ---------------------------------------------------------------- routing
@@ -182,8 +195,13 @@ def route(
     with fake._lock:
         ss = _permitted(fake, spreadsheet_id, token, write=method != "GET")
         if method == "GET":
-            return _read(ss, rest, query)
-        data = _json(body)
+            answer = _read(ss, rest, query)
+        else:
+            data = _json(body)
+    if method == "GET":
+        # A user's edit just after the client read: the answer already holds the sheet as it was.
+        fake._run_read_hook(spreadsheet_id, rest, query)
+        return answer
     # A user's edit between the client's read and this write. It runs outside the lock, so the
     # callback may change the sheet through the helpers or even over HTTP.
     fake._run_write_hook(spreadsheet_id, rest)
@@ -232,7 +250,14 @@ def _read(ss: Spreadsheet, rest: str, query: dict) -> Any:
 
 
 def _metadata(ss: Spreadsheet, query: dict) -> dict:
-    with_data = (_one(query, "includeGridData") or "").lower() == "true"
+    fields = _one(query, "fields")
+    mask = parse_mask(fields) if fields else None
+    # Google: "If a field mask is set, the includeGridData parameter is ignored": the mask
+    # alone says whether the cells come.
+    if mask is not None:
+        with_data = selects_grid_data(mask)
+    else:
+        with_data = (_one(query, "includeGridData") or "").lower() == "true"
     grid_ranges = None
     if query.get("ranges"):
         grid_ranges = []
@@ -244,8 +269,7 @@ def _metadata(ss: Spreadsheet, query: dict) -> dict:
     if grid_ranges is not None:
         grid_ranges = [(s, _used(s, b)) for s, b in grid_ranges]
     result = ss.metadata(grid_ranges)
-    fields = _one(query, "fields")
-    return apply_mask(result, parse_mask(fields)) if fields else result
+    return apply_mask(result, mask) if mask is not None else result
 
 
 def _used(sheet: Any, bounds: tuple[int, int, int, int] | None) -> Any:

@@ -7,7 +7,8 @@
 
 Tests seed and inspect spreadsheets directly (create_spreadsheet, set_values, get_values,
 snapshot), read the request log (requests, reset_requests) and inject faults (fail_next,
-drop_next, delay_next, before_next_write).
+drop_next, delay_next, before_next_write, after_next_read) and wait for late answers
+(wait_idle).
 """
 
 from __future__ import annotations
@@ -27,14 +28,14 @@ from google.oauth2 import service_account
 from gspread.http_client import HTTPClient
 
 from . import values as values_api
-from .a1 import cell_name
+from .a1 import cell_name, parse_cells
 from .auth import DEFAULT_CLIENT_EMAIL, SPREADSHEETS_SCOPE, TokenAuthority, cached_signer
 from .batch import apply_batch
 from .cells import Parsed, parse_python
 from .client import rebased_http_client
 from .grid import DEFAULT_COLUMNS, DEFAULT_ROWS, Sheet, Spreadsheet
 from .handler import Handler
-from .traffic import Fault, Hook, RequestRecord, Traffic, WriteHook
+from .traffic import Traffic, TrafficControls
 
 Rows = list[list[Any]]
 
@@ -54,8 +55,9 @@ class _Server(ThreadingHTTPServer):
         self.server_name, self.server_port = self.server_address[:2]
 
 
-class FakeSheets:
-    """The fake service: spreadsheets in memory, an HTTP server on 127.0.0.1 in a thread."""
+class FakeSheets(TrafficControls):
+    """The fake service: spreadsheets in memory, an HTTP server on 127.0.0.1 in a thread. The
+    request log and the fault injection come from TrafficControls (traffic.py)."""
 
     def __init__(
         self,
@@ -226,6 +228,14 @@ class FakeSheets:
             self._spreadsheets[spreadsheet_id] = ss
         return spreadsheet_id
 
+    def copy_spreadsheet(self, spreadsheet_id: str) -> str:
+        """A copy of a spreadsheet under a new id (Drive's "Make a copy"); returns the id."""
+        with self._lock:
+            twin = self._get(spreadsheet_id).clone()
+            twin.spreadsheet_id = secrets.token_urlsafe(33)[:44]
+            self._spreadsheets[twin.spreadsheet_id] = twin
+            return twin.spreadsheet_id
+
     def share(self, spreadsheet_id: str, email: str, role: str = "writer") -> None:
         with self._lock:
             self._get(spreadsheet_id).shared_with[email] = role
@@ -317,6 +327,7 @@ class FakeSheets:
                             "cells": {
                                 cell_name(r, c): ss.cell_data(s, r, c) for (r, c) in sorted(s.cells)
                             },
+                            "merges": s.merge_ranges(),
                             "charts": s.charts,
                             "conditionalFormats": s.conditional_formats,
                             "basicFilter": s.basic_filter,
@@ -398,63 +409,32 @@ class FakeSheets:
             ],
         )
 
-    # ------------------------------------------------------------ request log
-    @property
-    def requests(self) -> list[RequestRecord]:
-        """Every request received since the start or the last reset_requests()."""
-        return self.traffic.records()
-
-    @property
-    def api_requests(self) -> list[RequestRecord]:
-        """The Sheets API calls only (not the token endpoint or google-auth's side lookups)."""
-        return [r for r in self.requests if r.is_api]
-
-    def reset_requests(self) -> None:
-        self.traffic.reset()
-
-    # ------------------------------------------------------------ fault injection
-    def fail_next(
-        self, n: int = 1, status: int = 503, body: Any = None, path_contains: str | None = None
+    def merge_cells(
+        self, spreadsheet_id: str, tab: str, cells: str, merge_type: str = "MERGE_ALL"
     ) -> None:
-        """Answer the next n matching requests with an error and do nothing else.
+        """Merge a range such as `A4:F4`, as a user would (only its top-left value stays)."""
+        sheet_id = self.sheet_properties(spreadsheet_id, tab)["sheetId"]
+        rng = parse_cells(cells)
+        grid = {
+            "sheetId": sheet_id,
+            "startRowIndex": rng.start_row,
+            "endRowIndex": rng.end_row,
+            "startColumnIndex": rng.start_col,
+            "endColumnIndex": rng.end_col,
+        }
+        request = {"mergeCells": {"range": grid, "mergeType": merge_type}}
+        self.batch_update(spreadsheet_id, [request])
 
-        body None gives Google's JSON error for the status; a str (e.g. an HTML page) or dict
-        is sent as is. Requests match when path_contains is in "path?query"; by default any
-        Sheets API call (never the token endpoint).
-        """
-        self.traffic.add_fault(
-            Fault("fail", n, status=status, body=body, path_contains=path_contains)
-        )
-
-    def drop_next(self, n: int = 1, path_contains: str | None = None) -> None:
-        """Close the connection of the next n matching requests without answering."""
-        self.traffic.add_fault(Fault("drop", n, path_contains=path_contains))
-
-    def delay_next(
-        self, n: int, seconds: float, path_contains: str | None = None, *, apply_first: bool = False
-    ) -> None:
-        """Answer the next n matching requests late. With apply_first the request takes effect
-        before the wait, so a client that timed out has still written (as can happen)."""
-        self.traffic.add_fault(
-            Fault("delay", n, seconds=seconds, path_contains=path_contains, apply_first=apply_first)
-        )
-
-    def before_next_write(self, callback: WriteHook, path_contains: str | None = None) -> None:
-        """Call callback(spreadsheet_id) inside the server just before the next write request
-        (values:batchUpdate, spreadsheets:batchUpdate, PUT values, append, clear) is applied,
-        to simulate a user editing between a sync's read and its write."""
-        self.traffic.add_hook(Hook(callback, path_contains))
-
-    def clear_faults(self) -> None:
-        """Forget faults and write hooks not yet used."""
-        self.traffic.clear()
+    def merges(self, spreadsheet_id: str, tab: str) -> list[str]:
+        """A tab's merged ranges in A1 notation (`C1:D1`), top to bottom, left to right."""
+        with self._lock:
+            sheet = self._sheet(self._get(spreadsheet_id), tab)
+            return [
+                f"{cell_name(r1, c1)}:{cell_name(r2 - 1, c2 - 1)}"
+                for r1, c1, r2, c2 in sorted(sheet.merges)
+            ]
 
     # ------------------------------------------------------------ used by the handler
-    def _run_write_hook(self, spreadsheet_id: str, rest: str) -> None:
-        hook = self.traffic.take_hook(rest)
-        if hook is not None:
-            hook.callback(spreadsheet_id)
-
     def _sleep(self, seconds: float) -> None:
         self._stopping.wait(seconds)  # returns at once when the fake stops
 

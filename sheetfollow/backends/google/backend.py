@@ -3,29 +3,36 @@ in as few requests as the API allows (SPEC 9).
 
 Requests per sync, whatever the number of leads:
 
-1. metadata: ``spreadsheets.get`` with tab properties, charts and the time zone only;
-2. the read: ``spreadsheets.get`` with ``ranges`` = every tab the sync reads and a field mask
-   that returns, per cell, the effective value (what ``values:batchGet`` with
-   UNFORMATTED_VALUE and SERIAL_NUMBER dates gives) *and* the formula, if any, plus the number
-   format type. A ``values:batchGet`` cannot tell formulas from values (and takes one render
-   option per call), so it would take a second read to honour SPEC 2's "a formula in a column
-   the tool writes is the user's"; this read gives both in the same one request;
-3. when Leads cells are written: the re-read of the Leads and Due tabs (same kind of request),
+1. the read: one ``spreadsheets.get`` without ``ranges`` and with a field mask that returns
+   the title and time zone, every tab's properties, charts and merged ranges, and, per cell,
+   the effective value (what ``values:batchGet`` with UNFORMATTED_VALUE and SERIAL_NUMBER dates
+   gives) *and* the formula, if any, plus the number format type. A ``values:batchGet`` cannot
+   tell formulas from values (and takes one render option per call), so it would take a second
+   read to honour SPEC 2's "a formula in a column the tool writes is the user's";
+2. when Leads cells are written: the re-read of the Leads and Due tabs (``ranges`` = those two),
    just before writing, to find every written row again and keep Done ticks made meanwhile
    (see recheck.py);
-4. the write: one ``spreadsheets:batchUpdate`` (see writes.py) holding the cells, new tabs,
+3. the write: one ``spreadsheets:batchUpdate`` (see writes.py) holding the cells, new tabs,
    formats and checkboxes, applied by Google all or nothing.
 
-So a sync that changes nothing makes 2 requests; one that changes only tool tabs (Due, Log,
-state) 3; one that writes Leads cells 4. The only case with more is a write bigger than
-``max_request_bytes`` (9 MB; Google refuses bodies over about 10 MB), which is split into
-several batchUpdates, each applied whole. Failed attempts that are retried count too.
+So a sync that changes nothing makes 1 request; one that changes only tool tabs (Due, Log,
+state) 2; one that writes Leads cells (every daily sync: flags and dates move) 3. The only case
+with more is a write bigger than ``max_request_bytes`` (9 MB; Google refuses bodies over about
+10 MB), which is split into several batchUpdates, each applied whole. Failed attempts that are
+retried count too.
+
+The trade-off of reading everything at once: a mask applies to every tab (Google: "if a field
+mask is set, the includeGridData parameter is ignored", and without ranges every sheet is
+returned), so the read also downloads the cells of the user's own tabs that the sync never looks
+at, only to drop them. One request less per sync (a round trip, and one of the 60 reads a minute
+Google allows per user and project) is worth more than those bytes for a leads spreadsheet; a
+workbook with huge unrelated tabs pays for them on every sync.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable
 
 from ...changeset import ChangeSet
 from ...errors import TargetError
@@ -39,11 +46,14 @@ from .http import RetryPolicy, SheetsHTTP
 from .recheck import forget, keep_ticks, recheck, ticked
 from .writes import MAX_REQUEST_BYTES, RequestBuilder, SheetMeta, TabRead, bodies
 
-METADATA_FIELDS = ("properties(title,timeZone),"
-                   f"sheets(properties(sheetId,title,index,hidden,gridProperties),{CHART_FIELDS})")
-DATA_FIELDS = ("sheets(properties(sheetId,title,hidden,gridProperties),data(startRow,startColumn,"
-               "rowData(values(effectiveValue,userEnteredValue/formulaValue,"
-               "userEnteredFormat/numberFormat/type,userEnteredFormat/textFormat/bold))))")
+CELL_FIELDS = ("effectiveValue,userEnteredValue/formulaValue,userEnteredFormat/numberFormat/type,"
+               "userEnteredFormat/textFormat/bold")
+GRID_FIELDS = f"merges,data(startRow,startColumn,rowData(values({CELL_FIELDS})))"
+# The read: the whole spreadsheet (no ranges), but only what a sync needs of it.
+READ_FIELDS = ("properties(title,timeZone),sheets(properties(sheetId,title,index,hidden,"
+               f"gridProperties),{CHART_FIELDS},{GRID_FIELDS})")
+# The re-read before writing: the cells of a few tabs (``ranges``) and their properties.
+RECHECK_FIELDS = f"sheets(properties(sheetId,title,hidden,gridProperties),{GRID_FIELDS})"
 ERROR_CODES = {"ERROR": "#ERROR!", "NULL_VALUE": "#NULL!", "DIVIDE_BY_ZERO": "#DIV/0!",
                "VALUE": "#VALUE!", "REF": "#REF!", "NAME": "#NAME?", "NUM": "#NUM!",
                "N_A": "#N/A", "LOADING": "#LOADING"}
@@ -92,11 +102,10 @@ class GoogleBackend:
 
     # ------------------------------------------------------------------ the Backend protocol
     def read(self, tabs: Collection[str]) -> WorkbookData:
-        """Every tab's name and the spreadsheet's time zone (1 request), then the cells of the
-        tabs named in ``tabs``, case and outer spaces ignored (1 more request)."""
-        zone = self._metadata()
+        """Every tab's name, the spreadsheet's time zone and the cells of the tabs named in
+        ``tabs`` (case and outer spaces ignored), in one request."""
         wanted = {t.strip().casefold() for t in tabs}
-        self._reads = self._read_tabs([t for t in self._sheets if t.strip().casefold() in wanted])
+        zone = self._read_all(lambda name: name.strip().casefold() in wanted)
         return WorkbookData(list(self._sheets), {name: r.grid for name, r in self._reads.items()},
                             EPOCH_1900, zone)
 
@@ -125,12 +134,11 @@ class GoogleBackend:
     # ------------------------------------------------------------------ init
     def initialize(self, tabs: dict[str, list[list]]) -> None:
         """Set up ``tabs`` (from newbook.workbook_tabs) in an existing, empty Google Sheet: their
-        values, bold frozen headers, widths, date formats and dropdowns. 3 requests."""
+        values, bold frozen headers, widths, date formats and dropdowns. 2 requests."""
         from .newsheet import setup_requests
 
-        self._metadata()
-        reads = self._read_tabs(list(self._sheets))
-        used = next((name for name, r in reads.items() if r.grid.rows), None)
+        self._read_all(lambda name: True)
+        used = next((name for name, r in self._reads.items() if r.grid.rows), None)
         if used is not None:
             raise TargetError(
                 f"{self.description} is not empty (its tab '{used}' holds data) and init never "
@@ -141,26 +149,31 @@ class GoogleBackend:
             self.http.batch_update(body)
 
     # ------------------------------------------------------------------ reading
-    def _metadata(self) -> str | None:
-        meta = self.http.get({"fields": METADATA_FIELDS})
-        props = meta.get("properties", {})
+    def _read_all(self, keep: Callable[[str], bool]) -> str | None:
+        """Read the whole spreadsheet: every tab's properties, and the cells of the tabs whose
+        name ``keep`` accepts (the others' are dropped). Returns the time zone."""
+        answer = self.http.get({"fields": READ_FIELDS})
+        props = answer.get("properties", {})
         if props.get("title"):
             self.description = f"Google Sheet '{props['title']}'"
-        sheets = sorted(meta.get("sheets", []),
+        sheets = sorted(answer.get("sheets", []),
                         key=lambda s: s.get("properties", {}).get("index", 0))
-        self._sheets = {}
+        self._sheets, self._reads = {}, {}
         for sheet in sheets:
             tab = sheet.get("properties", {})
-            if "title" in tab:
-                self._sheets[tab["title"]] = _sheet_meta(tab, charts=sheet.get("charts", []))
+            if "title" not in tab:
+                continue
+            name = tab["title"]
+            self._sheets[name] = _sheet_meta(tab, charts=sheet.get("charts", []))
+            if keep(name):
+                self._reads[name] = parse_grid(name, sheet.get("data", []),
+                                               sheet.get("merges", []))
         return props.get("timeZone")
 
     def _read_tabs(self, titles: list[str]) -> dict[str, TabRead]:
-        """The cells of ``titles`` in one request (none when there is nothing to read)."""
-        if not titles:
-            return {}
+        """The cells of ``titles`` as they are now, in one request."""
         answer = self.http.get({"ranges": [quote_tab(t) for t in titles],
-                                "includeGridData": "true", "fields": DATA_FIELDS})
+                                "fields": RECHECK_FIELDS})
         by_id = {m.sheet_id: name for name, m in self._sheets.items()}
         reads = {}
         for sheet in answer.get("sheets", []):
@@ -169,7 +182,7 @@ class GoogleBackend:
             if name is None:
                 continue
             self._sheets[name] = _sheet_meta(props, self._sheets.get(name))
-            reads[name] = parse_grid(name, sheet.get("data", []))
+            reads[name] = parse_grid(name, sheet.get("data", []), sheet.get("merges", []))
         return reads
 
     def _meta(self, tab: str) -> SheetMeta | None:
@@ -194,10 +207,11 @@ def _sheet_meta(props: dict, old: SheetMeta | None = None,
                      charts if charts is not None else old.charts if old else [])
 
 
-def parse_grid(name: str, data: list[dict]) -> TabRead:
-    """GridData (trailing empty cells and rows dropped, as the API does) as a TabRead."""
+def parse_grid(name: str, data: list[dict], merges: Iterable[dict] = ()) -> TabRead:
+    """GridData (trailing empty cells and rows dropped, as the API does) and the tab's merged
+    ranges as a TabRead."""
     rows: list[list[Value]] = []
-    read = TabRead(Grid(name, rows))
+    read = TabRead(Grid(name, rows, merged=[m for m in map(_merge, merges) if m]))
     for block in data:
         r0, c0 = block.get("startRow", 0), block.get("startColumn", 0)
         for r, row_data in enumerate(block.get("rowData", []), start=r0 + 1):
@@ -223,6 +237,16 @@ def parse_grid(name: str, data: list[dict]) -> TabRead:
     while rows and not rows[-1]:
         rows.pop()
     return read
+
+
+def _merge(grid_range: dict) -> tuple[int, int, int, int] | None:
+    """A merged GridRange (zero-based, end exclusive, zeros left out) as Grid.merged wants it:
+    1-based (top, left, bottom, right); None for one that covers a single cell or less."""
+    top, left = grid_range.get("startRowIndex", 0) + 1, grid_range.get("startColumnIndex", 0) + 1
+    bottom, right = grid_range.get("endRowIndex", 0), grid_range.get("endColumnIndex", 0)
+    if bottom < top or right < left or (bottom, right) == (top, left):
+        return None
+    return top, left, bottom, right
 
 
 def _value(effective: dict | None) -> Value:

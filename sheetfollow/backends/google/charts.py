@@ -13,7 +13,7 @@ from .a1 import a1_grid_range
 
 # Chart size in pixels: CHART_COLUMNS x CHART_ROWS cells of Google's default size (100 x 21).
 CHART_WIDTH, CHART_HEIGHT = CHART_COLUMNS * 100, CHART_ROWS * 21
-# What the metadata request reads of every chart: enough to tell whether one needs updating.
+# What the read asks of every chart: enough to tell whether one needs updating.
 CHART_FIELDS = "charts(chartId,spec(title,basicChart(chartType,domains,series)))"
 _RANGE_KEYS = ("sheetId", "startRowIndex", "endRowIndex", "startColumnIndex", "endColumnIndex")
 
@@ -40,7 +40,7 @@ def chart_spec(chart: Chart, sheet_id: int) -> dict:
 
 def chart_requests(sheet_id: int, existing: list[dict], charts: tuple[Chart, ...]) -> list[dict]:
     """The requests that make the charts of the tab ``sheet_id``, which has the ``existing``
-    EmbeddedCharts (as the metadata gives them), draw ``charts``: none when they already do."""
+    EmbeddedCharts (as the read gives them), draw ``charts``: none when they already do."""
     left = list(existing)
     pairs: list[tuple[Chart, dict | None]] = []
     for chart in charts:

@@ -125,9 +125,12 @@ class SheetsHTTP(HTTPClient):
                 files=None, headers=None) -> requests.Response:
         url = rebase(endpoint, self.base)
         policy = self.policy
+        writing = method.upper() != "GET"
         failure = ""
         status = None
-        sent_write = False  # a write may have been applied although its answer was lost
+        # Whether a write may have been applied although no attempt was answered with success:
+        # its answer was lost, timed out, or was a 5xx (Google can answer 504 after applying).
+        maybe_applied = False
         for attempt in range(1, policy.tries + 1):
             self.requests += 1
             retry_after = None
@@ -143,34 +146,39 @@ class SheetsHTTP(HTTPClient):
                 status = None
                 failure = (f"no answer within {policy.timeout:g} s"
                            if isinstance(exc, requests.Timeout) else "the connection failed")
-                sent_write = sent_write or method.upper() != "GET"
+                maybe_applied = maybe_applied or writing
             else:
                 if response.ok:
                     return response
                 status = response.status_code
                 if not retryable(status):
-                    if sent_write and status == 400 and "already exists" in _message(response):
-                        # The lost answer was a success: the batch (all or nothing) was applied
-                        # and its addSheet now collides with itself.
+                    if maybe_applied and status == 400 and "already exists" in _message(response):
+                        # An earlier attempt was a success: the batch (all or nothing) was
+                        # applied and its addSheet now collides with itself.
                         return response
                     raise self._error(method, response)
+                maybe_applied = maybe_applied or (writing and status != 429)  # 429: refused
                 retry_after = _retry_after(response)
             if attempt < policy.tries:
                 self.sleep(policy.wait(attempt, self.jitter(), retry_after))
-        raise self._exhausted(status, failure)
+        raise self._exhausted(status, failure, maybe_applied)
 
     # ------------------------------------------------------------------ messages
-    def _exhausted(self, status: int | None, failure: str) -> SheetsApiError:
+    def _exhausted(self, status: int | None, failure: str,
+                   maybe_applied: bool = False) -> SheetsApiError:
         tries = self.policy.tries
+        # A write Google may have applied all the same: say so, or the user who sees the sheet
+        # updated after an error would not know what to believe. The next sync completes it.
+        saved = ", so the changes may or may not be saved (never half)" if maybe_applied else ""
         if status is None:
-            return SheetsApiError(f"could not reach Google Sheets ({failure}) after {tries} tries; "
-                                  "check the internet connection and try again")
+            return SheetsApiError(f"could not reach Google Sheets ({failure}) after {tries} "
+                                  f"tries{saved}; check the internet connection and try again")
         name = f"{status} {_phrase(status)}"
         if status == 429:
-            return SheetsApiError(f"Google Sheets kept answering {name} after {tries} tries; "
-                                  "wait a minute and run the sync again")
-        return SheetsApiError(f"Google Sheets kept answering {name} after {tries} tries; Google "
-                              "may be having trouble: try again in a few minutes")
+            return SheetsApiError(f"Google Sheets kept answering {name} after {tries} "
+                                  f"tries{saved}; wait a minute and run the sync again")
+        return SheetsApiError(f"Google Sheets kept answering {name} after {tries} tries{saved}; "
+                              "Google may be having trouble: try again in a few minutes")
 
     def _refused(self, exc: RefreshError) -> TargetError:
         reason = _one_line(str(exc.args[0]) if exc.args else "refused")

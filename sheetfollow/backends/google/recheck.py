@@ -82,7 +82,8 @@ def recheck(changes: ChangeSet, read: Grid, now: Grid) -> Recheck:
     moved = []
     for c in mine:
         row = c.row if c.row == 1 or c.row not in changes.row_keys else targets.get(c.row)
-        if row is not None and not now.is_formula(row, c.col):
+        # A formula typed or cells merged meanwhile: the cell is the user's, or would not show.
+        if row is not None and not now.is_formula(row, c.col) and not now.merge_over(row, c.col):
             moved.append(c if row == c.row else replace(c, row=row))
     result.changes = replace(changes, cells=others + moved,
                              row_keys={targets[r]: k for r, k in changes.row_keys.items()

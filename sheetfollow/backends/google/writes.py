@@ -38,7 +38,7 @@ Cell = tuple[int, int]  # 1-based (row, column)
 
 @dataclass
 class SheetMeta:
-    """A tab's properties, from the metadata request."""
+    """A tab's properties, as the read gives them."""
 
     sheet_id: int
     title: str
@@ -176,6 +176,8 @@ class RequestBuilder:
     def _tab(self, t: _Tab) -> None:
         wanted = self._wanted(t)
         changed = {cell: v for cell, v in wanted.items() if not self._unchanged(t, cell, v)}
+        if t.rows is not None and t.name.strip().casefold() == DUE.casefold():
+            changed.update(_done_of_new_leads(t.rows, wanted, changed))
         if t.meta is None:
             ends: dict[int, int] = {}
             for (row, col) in changed:
@@ -316,6 +318,19 @@ class RequestBuilder:
                 if rule:
                     request["rule"] = rule
                 self.formats.append({"setDataValidation": request})
+
+
+def _done_of_new_leads(rows: list[list[WriteValue]], wanted: dict[Cell, WriteValue],
+                       changed: dict[Cell, WriteValue]) -> dict[Cell, WriteValue]:
+    """The Done cells of the Due rows that now hold another lead, as unchanged as they look: a
+    box ticked after the re-read (no request can see it) must not stay in a row given to
+    another lead, whose touch the next sync would log."""
+    header = rows[0] if rows else []
+    if "Done" not in header or "ID" not in header:
+        return {}
+    done, lead = header.index("Done") + 1, header.index("ID") + 1
+    return {(row, done): wanted.get((row, done)) for row, col in changed
+            if col == lead and row > 1}
 
 
 def _repeat(sheet_id: int, row: int, col: int, rows: int, cols: int, fmt: dict,
