@@ -31,6 +31,21 @@ if os.environ.get("CI"):
 
 DATA = Path(__file__).resolve().parent / "data"
 
+# Every workbook sheetfollow writes is read back by LibreOffice at the end of the session.
+pytest_plugins = ["lo_record"]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_template_cache(tmp_path_factory):
+    """Compiled templates go to a folder of the session's, never the user's own cache."""
+    previous = os.environ.get("SHEETFOLLOW_CACHE_DIR")
+    os.environ["SHEETFOLLOW_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
+    yield
+    if previous is None:
+        os.environ.pop("SHEETFOLLOW_CACHE_DIR", None)
+    else:
+        os.environ["SHEETFOLLOW_CACHE_DIR"] = previous
+
 
 @pytest.fixture
 def fixture_copy(tmp_path):
