@@ -189,3 +189,47 @@ def test_real_cli_process_exits_75(workbook, holder):
     assert proc.returncode == 75, proc.stderr
     assert proc.stderr.startswith(f"Error: another sheetfollow run is syncing {workbook}; ")
     assert workbook.read_bytes() == before
+
+
+def _log_rows(path) -> list[tuple]:
+    import openpyxl
+
+    book = openpyxl.load_workbook(path, read_only=True)
+    rows = [tuple(r) for r in book["Log"].iter_rows(min_row=2, values_only=True) if any(r)]
+    book.close()
+    return rows
+
+
+@pytest.mark.skipif(not WIRED, reason="api.sync does not take the lock yet")
+@pytest.mark.parametrize("wait", ["10", "0"])
+def test_two_syncs_started_together_log_nothing_twice(workbook, wait):
+    """Two cron jobs firing at the same second, with Done ticks waiting to be logged: one runs,
+    the other waits for it (then finds nothing new) or exits 75; every touch is logged once."""
+    import openpyxl
+
+    api.sync(workbook, TODAY)
+    book = openpyxl.load_workbook(workbook)
+    due = book["Due"]
+    ticked = [due.cell(row, 15).value for row in range(2, 5)]
+    for row in range(2, 5):
+        due.cell(row, 1).value = True
+    book.save(workbook)
+    before = _log_rows(workbook)
+
+    env = {**os.environ, "SHEETFOLLOW_LOCK_WAIT": wait}
+    command = [sys.executable, "-m", "sheetfollow", "sync", str(workbook), "--today",
+               (TODAY + dt.timedelta(days=1)).isoformat(), "--quiet"]
+    runs = [subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True) for _ in range(2)]
+    codes = sorted(run.wait(timeout=120) for run in runs)
+    errors = [run.stderr.read() for run in runs]
+    assert codes in ([0, 0], [0, 75]), errors
+    if wait == "0":
+        assert any("another sheetfollow run is syncing" in e for e in errors) or codes == [0, 0]
+
+    after = _log_rows(workbook)
+    assert after[:len(before)] == before  # append-only
+    new = after[len(before):]
+    assert len(new) == len(set(new)), "a row was logged twice"
+    touches = [r for r in new if r[1] == "touch"]
+    assert sorted(r[2] for r in touches) == sorted(ticked)
