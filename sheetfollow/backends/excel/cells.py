@@ -87,10 +87,11 @@ def decode_value(kind: str, text: str | None, epoch: dt.date) -> Value:
 
 def number_value(text: str) -> int | float | None:
     """A stored number: an int when it is integral (and exact as a float), None when unreadable."""
-    try:
-        return int(text)
-    except ValueError:
-        pass
+    if "." not in text:  # int() refuses any text with a ".": no exception to catch for those
+        try:
+            return int(text)
+        except ValueError:
+            pass
     try:
         number = float(text)
     except ValueError:

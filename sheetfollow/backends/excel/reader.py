@@ -1,17 +1,22 @@
-"""Reading values: shared strings and worksheets, streamed with ``iterparse`` (never a whole tree
-of a big sheet), plus the extent a sheet uses, so new columns go beyond everything the user made.
+"""Reading values: shared strings and worksheets, plus the extent a sheet uses, so new columns
+go beyond everything the user made.
+
+Parts are scanned by the fast path (fastread) when it recognises everything in them; otherwise
+they are streamed with ``iterparse`` (never a whole tree of a big sheet), the general reader.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 
 from lxml import etree
 
 from ...errors import TargetError
-from ...model import EPOCH_1900, EPOCH_1904, CellError, Grid, Value
-from .cells import MAX_COLUMN, column_of, decode_xstring, parse_range
+from ...model import EPOCH_1900, EPOCH_1904, Grid, Value
+from .cells import MAX_COLUMN, column_of, decode_value, decode_xstring, number_value, parse_range
+from .fastread import Cells, read_cells, read_strings, store_row
 from .package import DAMAGED_FIX, RT_SHARED_STRINGS, RT_TABLE, Package, local
 from .sheetshell import shell
 
@@ -24,23 +29,27 @@ def workbook_epoch(pkg: Package) -> dt.date:
     return EPOCH_1900
 
 
-def shared_strings(pkg: Package) -> list[str]:
-    """The shared string table: rich text runs joined, phonetic hints (``rPh``) left out."""
+def shared_strings(pkg: Package, fast: bool = True) -> list[str]:
+    """The shared string table: rich text runs joined, phonetic hints (``rPh``) left out.
+    ``fast=False`` always uses the general reader (the tests compare the two)."""
     part = next((r.target for r in pkg.relationships(pkg.workbook_part)
                  if r.type == RT_SHARED_STRINGS or r.type.endswith("/sharedStrings")), None)
     if part is None or not pkg.has(part):
         return []
-    strings: list[str] = []
-    with pkg.open(part) as stream:
-        try:
-            for _, si in etree.iterparse(stream, events=("end",), tag="{*}si",
-                                         resolve_entities=False, huge_tree=True):
-                strings.append(decode_xstring(_rich_text(si)))
-                si.clear()
-                while si.getprevious() is not None:
-                    del si.getparent()[0]
-        except etree.XMLSyntaxError as exc:
-            raise _damaged(pkg, part, exc) from exc
+    data = pkg.read(part)
+    strings = read_strings(data) if fast else None
+    if strings is not None:
+        return strings
+    strings = []
+    try:
+        for _, si in etree.iterparse(io.BytesIO(data), events=("end",), tag="{*}si",
+                                     resolve_entities=False, huge_tree=True):
+            strings.append(decode_xstring(_rich_text(si)))
+            si.clear()
+            while si.getprevious() is not None:
+                del si.getparent()[0]
+    except etree.XMLSyntaxError as exc:
+        raise _damaged(pkg, part, exc) from exc
     return strings
 
 
@@ -61,46 +70,52 @@ def _rich_text(el) -> str:
 
 
 def read_grid(pkg: Package, part: str, name: str, strings: list[str],
-              epoch: dt.date) -> Grid:
-    """Every cell of one worksheet; formula cells hold their cached value."""
+              epoch: dt.date, fast: bool = True) -> Grid:
+    """Every cell of one worksheet; formula cells hold their cached value. ``fast=False``
+    always uses the general reader (the tests compare the two)."""
+    data = pkg.read(part)
+    cells = read_cells(data, strings, epoch) if fast else None
+    if cells is None:
+        cells = _iterparse_cells(io.BytesIO(data), pkg, part, strings, epoch)
+    return Grid(name, *cells)
+
+
+def _iterparse_cells(stream, pkg: Package, part: str, strings: list[str],
+                     epoch: dt.date) -> Cells:
+    """The general reader: any well-formed worksheet, streamed; damage in the cells is an
+    error."""
     rows: list[list[Value]] = []
     formulas: set[tuple[int, int]] = set()
     merged: list[tuple[int, int, int, int]] = []
     row_number = 0
     tags = None
     rows_done = False
-    with pkg.open(part) as stream:
-        try:
-            for _, row in etree.iterparse(stream, events=("end",),
-                                          tag=("{*}row", "{*}sheetData", "{*}mergeCell"),
-                                          resolve_entities=False, huge_tree=True):
-                if tags is None:
-                    ns = row.tag[:row.tag.index("}") + 1] if row.tag[0] == "{" else ""
-                    tags = (ns + "row", ns + "c", ns + "v", ns + "f", ns + "is")
-                if row.tag != tags[0]:
-                    # </sheetData>: no more values; the merged cells follow it.
-                    rows_done = True
-                    bounds = parse_range(row.get("ref", "")) if local(row.tag) == "mergeCell" \
-                        else None
-                    if bounds is not None and bounds[:2] != bounds[2:]:
-                        merged.append(bounds)
-                    continue
-                r = row.get("r")
-                row_number = int(r) if r else row_number + 1
-                values = _read_row(row, tags, strings, epoch, row_number, formulas)
-                while len(rows) < row_number:
-                    rows.append([])
-                if rows[row_number - 1]:  # a repeated row number: merge, never drop
-                    _merge(rows[row_number - 1], values)
-                else:
-                    rows[row_number - 1] = values
-                row.clear()
-                while row.getprevious() is not None:
-                    del row.getparent()[0]
-        except etree.XMLSyntaxError as exc:
-            if not rows_done:  # damage after the cells is not worth refusing the file for
-                raise _damaged(pkg, part, exc) from exc
-    return Grid(name, rows, formulas, merged)
+    try:
+        for _, row in etree.iterparse(stream, events=("end",),
+                                      tag=("{*}row", "{*}sheetData", "{*}mergeCell"),
+                                      resolve_entities=False, huge_tree=True):
+            if tags is None:
+                ns = row.tag[:row.tag.index("}") + 1] if row.tag[0] == "{" else ""
+                tags = (ns + "row", ns + "c", ns + "v", ns + "f", ns + "is")
+            if row.tag != tags[0]:
+                # </sheetData>: no more values; the merged cells follow it.
+                rows_done = True
+                bounds = parse_range(row.get("ref", "")) if local(row.tag) == "mergeCell" \
+                    else None
+                if bounds is not None and bounds[:2] != bounds[2:]:
+                    merged.append(bounds)
+                continue
+            r = row.get("r")
+            row_number = int(r) if r else row_number + 1
+            store_row(rows, row_number, _read_row(row, tags, strings, epoch, row_number,
+                                                  formulas))
+            row.clear()
+            while row.getprevious() is not None:
+                del row.getparent()[0]
+    except etree.XMLSyntaxError as exc:
+        if not rows_done:  # damage after the cells is not worth refusing the file for
+            raise _damaged(pkg, part, exc) from exc
+    return rows, formulas, merged
 
 
 def _read_row(row, tags, strings, epoch, row_number, formulas) -> list[Value]:
@@ -128,7 +143,7 @@ def _read_row(row, tags, strings, epoch, row_number, formulas) -> list[Value]:
                 try:
                     value = int(text)
                 except ValueError:
-                    value = _number(text)
+                    value = number_value(text)
             else:
                 value = None
         elif kind == "s":
@@ -139,7 +154,7 @@ def _read_row(row, tags, strings, epoch, row_number, formulas) -> list[Value]:
         elif kind == "inlineStr" and inline is not None:
             value = decode_xstring(_rich_text(inline))
         else:
-            value = _value(kind, text, strings, epoch)
+            value = decode_value(kind, text, epoch)
         if col > len(values):
             if col > len(values) + 1:
                 values.extend([None] * (col - len(values) - 1))
@@ -147,50 +162,6 @@ def _read_row(row, tags, strings, epoch, row_number, formulas) -> list[Value]:
         else:
             values[col - 1] = value
     return values
-
-
-def _value(kind, text, strings, epoch) -> Value:
-    if kind in ("str", "inlineStr"):
-        return decode_xstring(text) if text is not None else None
-    if kind == "b":
-        return text.strip().lower() in ("1", "true") if text else None
-    if kind == "e":
-        return CellError(text.strip()) if text else None
-    if kind == "d":
-        return _iso_serial(text, epoch) if text else None
-    return text
-
-
-def _number(text: str) -> int | float | None:
-    try:
-        return int(text)
-    except ValueError:
-        pass
-    try:
-        number = float(text)
-    except ValueError:
-        return None
-    if number.is_integer() and abs(number) < 2**53:
-        return int(number)
-    return number
-
-
-def _iso_serial(text: str, epoch: dt.date) -> float | None:
-    """An ISO 8601 ``t="d"`` value as a serial number in the workbook's date system."""
-    try:
-        moment = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    delta = moment.replace(tzinfo=None) - dt.datetime.combine(epoch, dt.time())
-    return delta.days + (delta.seconds + delta.microseconds / 1e6) / 86400
-
-
-def _merge(into: list[Value], values: list[Value]) -> None:
-    if len(values) > len(into):
-        into.extend([None] * (len(values) - len(into)))
-    for i, value in enumerate(values):
-        if value is not None:
-            into[i] = value
 
 
 def _damaged(pkg: Package, part: str, exc: Exception) -> TargetError:
