@@ -94,6 +94,7 @@ def sync(target: str | os.PathLike, today: dt.date | None = None, *, dry_run: bo
         data = backend.read(READ_TABS)
         progress.step("planning")
         plan = _plan_from(data, backend, today, templates)
+        del data  # the cells as read: the plan holds what it needs, the write reuses the memory
         applied = None
         if not dry_run:
             progress.step("writing")

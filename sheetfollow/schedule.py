@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import holidays
-
 from .settings import Settings
 
 _ONE_DAY = dt.timedelta(days=1)
@@ -23,6 +21,8 @@ class Calendar:
         self.problems: list[str] = []
         self.holidays = None
         if settings.country:
+            import holidays  # only a workbook with a Country needs it (a slow import)
+
             country, _, region = settings.country.partition("-")
             try:
                 self.holidays = holidays.country_holidays(country, subdiv=region or None)

@@ -100,7 +100,6 @@ class SheetEditor:
             pos = end
         self.by_number = {row.number: row for row in self.rows}
         self._shapes: dict[int, tuple[int, int] | bool] = {}  # see _shape
-        self._edit_cache: dict[tuple[int, tuple[int, ...]], list] = {}  # see _cached_edits
         self.all_have_r = all(row.has_r for row in self.rows)
 
     def cells(self, row: Row, content: bytes | None = None) -> list[tuple[int, re.Match, bool]]:
@@ -119,24 +118,17 @@ class SheetEditor:
         return self.styles_of(row_number, [col]).get(col)
 
     def styles_of(self, row_number: int, cols: Collection[int]) -> dict[int, str | None]:
-        """The ``s`` of the cells at ``cols`` of a row ({col: s}, None for none). Asked with
-        every column the row will be written at, the row is searched once for both."""
+        """The ``s`` of the cells at ``cols`` of a row ({col: s}, None for none), found in one
+        search of the row."""
         row = self.by_number.get(row_number)
         if row is None:
             return {}
         found = {}
-        for _, _, col, old in self._cached_edits(row, sorted(cols)):
+        for _, _, col, old in self._edits(row, row.content or b"", sorted(cols)):
             if col is not None:
                 s = attributes(old.group(1)).get(b"s") if old is not None else None
                 found[col] = s.decode() if s is not None else None
         return found
-
-    def _cached_edits(self, row: Row, todo: list[int]) -> list:
-        key = (row.number, tuple(todo))
-        edits = self._edit_cache.get(key)
-        if edits is None:
-            edits = self._edit_cache[key] = self._edits(row, row.content or b"", todo)
-        return edits
 
     def last_value_row(self) -> int:
         """The last row that holds a value or a formula (formatted empty rows do not count)."""
@@ -208,8 +200,7 @@ class SheetEditor:
         p = self.prefix
         todo = sorted(cols)
         content = row.content or b""
-        edits = self._edit_cache.pop((row.number, tuple(todo)), None) \
-            or self._edits(row, content, todo)
+        edits = self._edits(row, content, todo)
         pieces, pos = [], 0
         for start, end, col, old in edits:
             pieces.append(content[pos:start])
