@@ -200,6 +200,21 @@ def test_workbooks_sheetfollow_synced(tmp_path):
         assert {"Due", "Log"} <= set(tabs)
 
 
+def test_equal_short_values_are_one_object(tmp_path):
+    """Tool tabs hold text inline, not shared: equal stages, channels and dates down a column
+    are read as one object each (memory), long text is not looked up."""
+    path = tmp_path / "example.xlsx"
+    api.init(path, example=True, today=TODAY)
+    api.sync(path, TODAY)
+    pkg = Package(path.read_bytes(), str(path))
+    sheet = next(s for s in pkg.sheets() if s.name == "Log")
+    grid = read_grid(pkg, sheet.part, "Log", shared_strings(pkg), workbook_epoch(pkg))
+    for col in (1, 2):  # Date, Event
+        column = [row[col - 1] for row in grid.rows[1:]]
+        assert len(column) > 5 and len(set(column)) < len(column)
+        assert len({id(value) for value in column}) == len(set(column))
+
+
 def test_unrecognised_construct_falls_back_with_the_same_values(tmp_path):
     """A comment, a CDATA section and a cell child the scan does not know: the general reader
     reads the sheet."""

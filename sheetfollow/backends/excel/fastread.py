@@ -44,6 +44,10 @@ _QUOTED = f"\"[^<&\"]*(?:{_NAMED}[^<&\"]*)*\"|'[^<&']*(?:{_NAMED}[^<&']*)*'"
 _EQ = f"{_S}*={_S}*"
 
 
+# Inline text up to this length is shared between equal cells (longer text rarely repeats).
+_SHARED_LENGTH = 40
+
+
 class _Unrecognised(Exception):
     """Something the scan does not handle: the general reader takes over."""
 
@@ -153,10 +157,15 @@ class _RowScan:
         self.formulas: set[tuple[int, int]] = set()
         self.row_number = 0
         self.tokens = self.others = 0
+        # Values seen in this sheet: tool tabs write text inline (not shared), so the same
+        # stage, channel or date would otherwise be a new object in every cell.
+        self.texts: dict[str, str] = {}
+        self.numbers: dict[str, int] = {}
 
     def feed(self, text: str) -> None:
         """Read the rows of one chunk (whole rows only)."""
         columns, strings, epoch, rows = _COLUMNS, self.strings, self.epoch, self.rows
+        texts, numbers = self.texts, self.numbers
         formulas, row_number = self.formulas, self.row_number
         values: list[Value] | None = None
         col = others = 0
@@ -179,9 +188,13 @@ class _RowScan:
                     if "&" in plain:
                         plain = _unescape(plain)
                     value = plain if "_x" not in plain else decode_xstring(plain)
+                    if len(value) <= _SHARED_LENGTH:  # one object for all the cells alike
+                        value = texts.setdefault(value, value)
                 elif not kind or kind == "n":
                     if v.isdecimal():  # what int() reads, without an exception to catch
-                        value = int(v)
+                        value = numbers.get(v)
+                        if value is None:  # dates repeat down a column: one int each
+                            value = numbers[v] = int(v)
                     else:
                         value = number_value(_unescape(v) if "&" in v else v) if v else None
                 elif kind == "s":
