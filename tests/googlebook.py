@@ -17,29 +17,14 @@ from pathlib import Path
 from unittest import mock
 
 from fakesheets import FakeSheets
-from helpers import Book
+from helpers import ANA, BEN, CHLOE, HEADER, MON, TUE, Book, leads  # noqa: F401 (re-exported)
 
 from sheetfollow import api
 from sheetfollow.changeset import column_letter
 
-D = dt.date
-MON = D(2026, 11, 23)
-TUE = D(2026, 11, 24)
-# A small pipeline for the Google tests: typed values, text that looks like a number, a user column.
-HEADER = ["Name", "Company", "Email", "Phone", "Last Contact", "Method", "Notes", "Next Date",
-          "Stage", "Value", "Owner"]
-ANA = ["Ana Souza", "Acme", "ana@example.com", "", D(2026, 11, 12), "email",
-       "Wants CRM setup before Q2", None, "Proposal Sent", 4800, "me"]
-BEN = ["Ben Okafor", "Okafor Ltd", "ben@example.com", "+44 20 7946 0000", D(2026, 11, 19),
-       "call", "Budget approval pending", None, "Negotiation", "$12,000", "you"]
-CHLOE = ["Chloé Martin", "", "chloe@example.com", "", None, "", "Met at trade fair", None, "New",
-         900, ""]
-
 _shared: FakeSheets | None = None
 
 
-def leads(*rows) -> dict[str, list[list]]:
-    return {"Leads": [HEADER] + [list(r) for r in rows]}
 
 
 def names_to(book: GoogleBook, *headers: str) -> dict:

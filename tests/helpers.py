@@ -10,6 +10,25 @@ from sheetfollow.model import EPOCH_1900
 
 # The real workbooks made by other programs: CI has ../shared beside the clone; a clone on its own
 # (a user running the tests) may not.
+# A small pipeline shared by the behaviour tests: typed values, text that looks like a number
+# (Ben's value), a lead never contacted (Chloé) and a column of the user's own (Owner).
+MON = dt.date(2026, 11, 23)  # a Monday
+TUE = dt.date(2026, 11, 24)
+HEADER = ["Name", "Company", "Email", "Phone", "Last Contact", "Method", "Notes", "Next Date",
+          "Stage", "Value", "Owner"]
+ANA = ["Ana Souza", "Acme", "ana@example.com", "", dt.date(2026, 11, 12), "email",
+       "Wants CRM setup before Q2", None, "Proposal Sent", 4800, "me"]
+BEN = ["Ben Okafor", "Okafor Ltd", "ben@example.com", "+44 20 7946 0000", dt.date(2026, 11, 19),
+       "call", "Budget approval pending", None, "Negotiation", "$12,000", "you"]
+CHLOE = ["Chloé Martin", "", "chloe@example.com", "", None, "", "Met at trade fair", None, "New",
+         900, ""]
+
+
+def leads(*rows) -> dict[str, list[list]]:
+    """A workbook of just a Leads tab with HEADER and ``rows``."""
+    return {"Leads": [HEADER] + [list(r) for r in rows]}
+
+
 FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures"
 
 

@@ -3,26 +3,11 @@
 import datetime as dt
 
 import pytest
-from helpers import serial
+from helpers import ANA, BEN, CHLOE, HEADER, MON, leads, serial
 
 from sheetfollow.errors import WorkbookError
 
 D = dt.date
-MON = D(2026, 11, 23)  # a Monday
-HEADER = ["Name", "Company", "Email", "Phone", "Last Contact", "Method", "Notes", "Next Date",
-          "Stage", "Value", "Owner"]
-
-
-def leads(*rows):
-    return {"Leads": [HEADER] + [list(r) for r in rows]}
-
-
-ANA = ["Ana Souza", "Acme", "ana@example.com", "", D(2026, 11, 12), "email",
-       "Wants CRM setup before Q2", None, "Proposal Sent", 4800, "me"]
-BEN = ["Ben Okafor", "Okafor Ltd", "ben@example.com", "+44 20 7946 0000", D(2026, 11, 19),
-       "call", "Budget approval pending", None, "Negotiation", "$12,000", "you"]
-CHLOE = ["Chloé Martin", "", "chloe@example.com", "", None, "", "Met at trade fair", None, "New",
-         900, ""]
 WON = ["Dan Won", "D Co", "dan@example.com", "", D(2026, 11, 1), "call", "Signed", None, "Won",
        3000, ""]
 

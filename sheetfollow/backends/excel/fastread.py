@@ -14,15 +14,14 @@ so damage there is still found by the parser.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import functools
-import gc
 import re
 from collections.abc import Iterator
 
 from lxml import etree
 
+from ...collector import paused
 from ...model import Value
 from .cells import column_of, decode_value, decode_xstring, number_value, parse_range
 from .package import XML_PARSER, local
@@ -62,7 +61,7 @@ def read_cells(data: bytes, strings: list[str], epoch: dt.date) -> Cells | None:
     merged, prefixes = outside
     scan = _RowScan(span[4], prefixes, strings, epoch)
     try:
-        with _no_collection():
+        with paused():
             for text in _chunks(data, span, "row"):
                 scan.feed(text)
     except (_Unrecognised, ValueError, IndexError, OverflowError):
@@ -83,7 +82,7 @@ def read_strings(data: bytes) -> list[str] | None:
     append = strings.append
     checked = others = 0
     try:
-        with _no_collection():
+        with paused():
             for text in _chunks(data, span, "si"):
                 tokens = token.findall(text)
                 checked += len(tokens)
@@ -127,20 +126,6 @@ def _check_share(others: int, tokens: int) -> None:
     Checked after each chunk, so such a part is given up on its first, small one."""
     if others > 200 and 3 * others > tokens:
         raise _Unrecognised
-
-
-@contextlib.contextmanager
-def _no_collection() -> Iterator[None]:
-    """The cyclic garbage collector paused: a scan makes hundreds of thousands of containers
-    and no cycles, and the collector, run again and again as they pile up, took a fifth of
-    the time."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 # --- the scan -----------------------------------------------------------------------------------
