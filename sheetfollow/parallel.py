@@ -8,9 +8,9 @@ one producer of bytes (a tab's XML), for work that can go on while this process 
 else.
 
 Both fall back to doing the work in this process when there is nothing to gain (small jobs, one
-core) or no ``fork`` (Windows), and whenever the copy fails for any reason, so the result never
-depends on whether a second process helped. The work must be pure: what a copy does to its own
-memory is lost, only its answer comes back.
+core) or no safe ``fork`` (only Linux has one), and whenever the copy fails for any reason, so
+the result never depends on whether a second process helped. The work must be pure: what a copy
+does to its own memory is lost, only its answer comes back.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import pickle
 import signal
+import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Generic, TypeVar
@@ -38,7 +39,10 @@ def cores() -> int:
 
 
 def can_fork() -> bool:
-    return hasattr(os, "fork") and cores() > 1 and not os.environ.get("SHEETFOLLOW_ONE_CORE")
+    """Whether a forked copy can help. Linux only: macOS system libraries are not safe to use
+    in a forked copy (Python itself starts processes another way there), Windows cannot fork."""
+    return (sys.platform.startswith("linux") and cores() > 1
+            and not os.environ.get("SHEETFOLLOW_ONE_CORE"))
 
 
 class Background(Generic[R]):
