@@ -86,6 +86,26 @@ class RowAppend:
 
 
 @dataclass
+class TabChanges:
+    """What one tab gets from a change set: cells set in place and rows appended, or all of its
+    rows replaced (``rows``; a new tab that only gets appended rows starts with their header)."""
+
+    name: str
+    cells: dict[tuple[int, int], WriteValue] = field(default_factory=dict)  # (row, col) -> value
+    style_from: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict)
+    rows: list[list[WriteValue]] | None = None
+    appends: list[list[WriteValue]] = field(default_factory=list)
+    hidden: bool = False
+    widths: tuple[float, ...] = ()
+    charts: tuple[Chart, ...] = ()
+
+
+def tab_key(name: str) -> str:
+    """Tabs are the same when their names differ only in case and outer spaces."""
+    return name.strip().casefold()
+
+
+@dataclass
 class ChangeSet:
     """Everything one sync writes. An empty change set means the workbook is left untouched."""
 
@@ -99,6 +119,43 @@ class ChangeSet:
 
     def __bool__(self) -> bool:
         return bool(self.cells or self.tabs or self.appends)
+
+    def by_tab(self, existing: dict[str, str]) -> dict[str, TabChanges]:
+        """The changes grouped by tab (keyed by ``tab_key``), in the memory backend's order:
+        cells, then whole tabs (which replace earlier cells), then appends. ``existing`` maps
+        the key of each tab the workbook has to its name. Rows are the change set's own lists,
+        not copies."""
+        tabs: dict[str, TabChanges] = {}
+
+        def tab(name: str) -> TabChanges:
+            key = tab_key(name)
+            if key not in tabs:
+                tabs[key] = TabChanges(existing.get(key, name))
+            return tabs[key]
+
+        for c in self.cells:
+            t = tab(c.tab)
+            t.cells[(c.row, c.col)] = c.value
+            if c.style_from is not None:
+                t.style_from[(c.row, c.col)] = c.style_from
+        for w in self.tabs:
+            t = tab(w.tab)
+            t.cells.clear()
+            t.style_from.clear()
+            t.appends.clear()
+            t.rows = list(w.rows)
+            t.hidden = t.hidden or w.hidden
+            t.widths = tuple(w.widths)
+            t.charts = tuple(w.charts)
+        for a in self.appends:
+            t = tab(a.tab)
+            if t.rows is not None:
+                t.rows.extend(a.rows)
+            elif tab_key(a.tab) not in existing and not t.cells:
+                t.rows = [list(a.header), *a.rows]
+            else:
+                t.appends.extend(a.rows)
+        return tabs
 
     def counts(self) -> dict[str, int]:
         return {

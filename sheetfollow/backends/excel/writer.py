@@ -9,7 +9,7 @@ import datetime as dt
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from ...changeset import ChangeSet, Chart
+from ...changeset import ChangeSet, Chart, tab_key
 from ...errors import TargetError, WorkbookError
 from .cells import EMPTY, Encoded, encode
 from .charts import chart_parts
@@ -39,48 +39,18 @@ class TabPlan:
     charts: tuple[Chart, ...] = ()
 
 
-def _key(name: str) -> str:
-    return name.strip().casefold()
-
-
 def plan(changes: ChangeSet, sheets: list[SheetEntry]) -> dict[str, TabPlan]:
-    """Group the change set by tab, with the memory backend's order: cells, then whole tabs
-    (which replace earlier cells), then appends."""
-    by_name = {s.name: s for s in sheets}
-    by_key = {}
+    """The change set grouped by tab (ChangeSet.by_tab), each with its sheet, if it has one."""
+    by_key: dict[str, SheetEntry] = {}
     for s in sheets:
-        by_key.setdefault(_key(s.name), s)
-    plans: dict[str, TabPlan] = {}
-
-    def tab(name: str) -> TabPlan:
-        sheet = by_name.get(name) or by_key.get(_key(name))
-        key = _key(sheet.name if sheet else name)
-        if key not in plans:
-            plans[key] = TabPlan(sheet.name if sheet else name, sheet)
-        return plans[key]
-
-    for c in changes.cells:
-        p = tab(c.tab)
-        p.cells.setdefault(c.row, {})[c.col] = c.value
-        if c.style_from is not None:
-            p.style_from[(c.row, c.col)] = c.style_from
-    for t in changes.tabs:
-        p = tab(t.tab)
-        p.cells.clear()
-        p.style_from.clear()
-        p.appends.clear()
-        p.rows = list(t.rows)  # the rows themselves are only read, never copied
-        p.hidden = p.hidden or t.hidden
-        p.widths = tuple(t.widths)
-        p.charts = tuple(t.charts)
-    for a in changes.appends:
-        p = tab(a.tab)
-        if p.rows is not None:
-            p.rows.extend(a.rows)
-        elif p.sheet is None and not p.cells:
-            p.rows = [list(a.header), *a.rows]
-        else:
-            p.appends.extend(a.rows)
+        by_key.setdefault(tab_key(s.name), s)
+    plans = {}
+    for key, t in changes.by_tab({k: s.name for k, s in by_key.items()}).items():
+        cells: dict[int, dict[int, object]] = {}
+        for (row, col), value in t.cells.items():
+            cells.setdefault(row, {})[col] = value
+        plans[key] = TabPlan(t.name, by_key.get(key), cells, t.style_from, t.appends, t.rows,
+                             t.hidden, t.widths, t.charts)
     return plans
 
 

@@ -138,39 +138,13 @@ class RequestBuilder:
         return self.structure + self.values + self.formats + self.charts
 
     def _plan(self, changes: ChangeSet) -> list[_Tab]:
-        """Group by tab, in the memory backend's order: cells, then whole tabs (which replace
-        earlier cells), then appends."""
-        tabs: dict[str, _Tab] = {}
-
-        def tab(name: str) -> _Tab:
-            key = name.strip().casefold()
-            if key not in tabs:
-                meta = self.sheets.get(key)
-                tabs[key] = _Tab(meta.title if meta else name, meta, self.reads.get(key))
-            return tabs[key]
-
-        for c in changes.cells:
-            t = tab(c.tab)
-            t.cells[(c.row, c.col)] = c.value
-            if c.style_from is not None:
-                t.style_from[(c.row, c.col)] = c.style_from
-        for w in changes.tabs:
-            t = tab(w.tab)
-            t.cells.clear()
-            t.appends.clear()
-            t.rows = [list(r) for r in w.rows]
-            t.hidden = t.hidden or w.hidden
-            t.widths = tuple(w.widths)
-            t.charts = tuple(w.charts)
-        for a in changes.appends:
-            t = tab(a.tab)
-            if t.rows is not None:
-                t.rows.extend(list(r) for r in a.rows)
-            elif t.meta is None and not t.cells:
-                t.rows = [list(a.header)] + [list(r) for r in a.rows]
-            else:
-                t.appends.extend(list(r) for r in a.rows)
-        return list(tabs.values())
+        """The change set grouped by tab (ChangeSet.by_tab), with what is known of each; rows
+        copied, as writing them changes some cells (links, Done boxes)."""
+        grouped = changes.by_tab({key: meta.title for key, meta in self.sheets.items()})
+        return [_Tab(t.name, self.sheets.get(key), self.reads.get(key), t.cells, t.style_from,
+                     None if t.rows is None else [list(r) for r in t.rows],
+                     [list(r) for r in t.appends], t.hidden, t.widths, t.charts)
+                for key, t in grouped.items()]
 
     # ------------------------------------------------------------------ one tab
     def _tab(self, t: _Tab) -> None:
