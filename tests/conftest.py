@@ -13,6 +13,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from fakesheets import FakeSheets
 from googlebook import GoogleBook
 from helpers import Book, require_fixtures, serial
 from hypothesis import settings
@@ -45,6 +46,14 @@ def _private_template_cache(tmp_path_factory):
         os.environ.pop("SHEETFOLLOW_CACHE_DIR", None)
     else:
         os.environ["SHEETFOLLOW_CACHE_DIR"] = previous
+
+
+@pytest.fixture
+def fake():
+    """A fake Sheets API on loopback; a test fails if the fake itself hit an error."""
+    with FakeSheets() as server:
+        yield server
+        assert server.server_errors == []
 
 
 @pytest.fixture

@@ -33,13 +33,6 @@ LEADS = [
 
 
 @pytest.fixture
-def fake():
-    with FakeSheets() as server:
-        yield server
-        assert server.server_errors == []
-
-
-@pytest.fixture
 def key(fake):
     return fake.create_spreadsheet("Pipeline", {"Leads": LEADS, "My Tab": [["x"]]})
 

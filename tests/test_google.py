@@ -10,7 +10,7 @@ import re
 
 import pytest
 from click.testing import CliRunner
-from fakesheets import DEFAULT_CLIENT_EMAIL, FakeSheets
+from fakesheets import DEFAULT_CLIENT_EMAIL
 from googlebook import ANA, BEN, CHLOE, HEADER, MON, TUE, GoogleBook, leads, names_to
 from helpers import serial
 
@@ -28,13 +28,6 @@ from sheetfollow.newbook import workbook_tabs
 
 EMAIL = DEFAULT_CLIENT_EMAIL
 SHARE = f"Share the sheet with {EMAIL} as Editor"
-
-
-@pytest.fixture
-def fake():
-    with FakeSheets() as server:
-        yield server
-        assert server.server_errors == []
 
 
 @pytest.fixture
