@@ -18,7 +18,7 @@ from .errors import SheetfollowError
 from .layout import READ_TABS, TEMPLATES
 from .lock import target_lock
 from .model import WorkbookData
-from .parallel import fork_map
+from .parallel import fork_start
 from .planner import Inputs, LeadResult, SyncPlan, plan_sync
 from .progress import Progress
 from .settings import read_settings
@@ -149,7 +149,7 @@ def _plan_from(data: WorkbookData, backend: Backend, today, templates) -> SyncPl
     leads_name = data.find_tab("Leads")
     inputs = Inputs(load_template_dir(templates),
                     used_width(leads_name) if used_width and leads_name else None,
-                    map=fork_map, compiled=compiled_templates())
+                    start=fork_start, compiled=compiled_templates())
     return plan_sync(data, inputs, today or today_for(data))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from .cadence import MAX_WAIT
 from .changeset import column_letter
@@ -28,11 +28,20 @@ class LeadsTab:
     columns: ColumnMap
     rows: list[LeadRow]  # in sheet order, blank rows left out
     new_ids: dict[int, str]  # sheet row -> ID assigned by this sync
+    _input_columns: list[int] | None = field(default=None, init=False, repr=False)
 
     def inputs(self, row: int) -> tuple[Value, ...]:
         """The user-owned values of a row as read (to notice edits made during a sync)."""
-        return tuple(self.grid.cell(row, self.columns.fields[f])
-                     for f in INPUT_COLUMNS if f in self.columns.fields)
+        cols = self._input_columns
+        if cols is None:
+            fields = self.columns.fields
+            cols = self._input_columns = [fields[f] - 1 for f in INPUT_COLUMNS if f in fields]
+        rows = self.grid.rows
+        if not 0 < row <= len(rows):
+            return (None,) * len(cols)
+        values = rows[row - 1]
+        width = len(values)
+        return tuple([values[i] if i < width else None for i in cols])
 
 
 def read_leads(grid: Grid | None, settings: Settings, epoch: dt.date,
@@ -47,10 +56,17 @@ def read_leads(grid: Grid | None, settings: Settings, epoch: dt.date,
         raise WorkbookError(f"the {grid.name} tab has no Name column: put a header such as "
                             f"{aliases} in row 1 above your leads' names")
     rows: list[LeadRow] = []
-    for number in range(2, grid.height + 1):
-        lead = _read_row(grid, number, columns, settings, epoch)
-        if lead is not None:
-            rows.append(lead)
+    names = tuple(columns.fields)
+    place = [columns.fields[name] - 1 for name in names]
+    width = max(place, default=0) + 1
+    blank = (None,) * width
+    for number, values in enumerate(grid.rows[1:], start=2):
+        if len(values) < width:
+            values = [*values, *blank[len(values):]]
+        raw = dict(zip(names, [values[i] for i in place], strict=True))
+        if all(raw.get(f) in (None, "") for f in INPUT_COLUMNS):
+            continue  # a blank row between leads
+        rows.append(_read_row(grid, number, raw, columns, settings, epoch))
     rows, new_ids = assign_ids(rows, known_ids)
     id_col = columns.get("id")
     if id_col is not None:
@@ -69,26 +85,22 @@ def _formula_id(row: LeadRow, id_col: int) -> LeadRow:
     return replace(row, problems=row.problems + (problem,))
 
 
-def _read_row(grid: Grid, number: int, columns: ColumnMap, settings: Settings,
-              epoch: dt.date) -> LeadRow | None:
-    values = grid.rows[number - 1]
-    width = len(values)
+def _read_row(grid: Grid, number: int, values: dict[str, Value], columns: ColumnMap,
+              settings: Settings, epoch: dt.date) -> LeadRow:
+    """One lead from its row's ``values`` by field name."""
     fields = columns.fields
-
-    def raw(name: str) -> Value:
-        col = fields.get(name)
-        return values[col - 1] if col is not None and col <= width else None
-
-    if all(raw(f) in (None, "") for f in INPUT_COLUMNS):
-        return None  # a blank row between leads
+    raw = values.get
     problems: list[str] = []
 
     def cell(name: str) -> str:
         return f"{LEAD_COLUMNS[name][0]} ({column_letter(fields[name])}{number})"
 
     def date(name: str) -> dt.date | None:
+        value = raw(name)
+        if value is None or type(value) is dt.date:
+            return value
         try:
-            return read_date(raw(name), epoch, settings.day_first)
+            return read_date(value, epoch, settings.day_first)
         except BadValue as exc:
             problems.append(f"{cell(name)}: {exc}")
             return None
@@ -153,11 +165,18 @@ def assign_ids(rows: list[LeadRow], known_ids: set[str]) -> tuple[list[LeadRow],
     for row in rows:
         if not row.id or row.id in seen:
             highest += 1
-            row = replace(row, id=f"L-{highest:04d}")
+            row = _with_id(row, f"L-{highest:04d}")
             new_ids[row.row] = row.id
         seen.add(row.id)
         result.append(row)
     return result, new_ids
+
+
+def _with_id(row: LeadRow, lead_id: str) -> LeadRow:
+    """``replace(row, id=lead_id)``, without its checks: a first sync gives every lead an ID."""
+    twin = object.__new__(LeadRow)
+    twin.__dict__.update(row.__dict__, id=lead_id)
+    return twin
 
 
 def duplicates(rows: list[LeadRow]) -> dict[str, str]:

@@ -1,11 +1,11 @@
 """Using a second CPU core for the heavy, independent parts of a big sync.
 
 A sync of tens of thousands of leads is pure Python (drafting thousands of messages, writing
-hundreds of thousands of cells), so one process uses one core. ``fork_map`` hands the second half
-of a list of jobs to a forked copy of the process, which inherits everything it needs and sends
-back only the answers. ``Background`` runs one function that way, and ``chunks_in_background``
-one producer of bytes (a tab's XML), for work that can go on while this process does something
-else.
+hundreds of thousands of cells), so one process uses one core. ``fork_start`` shares a list of
+jobs with a forked copy of the process, which inherits everything it needs and sends back only
+the answers, while this process does other work and then joins in. ``Background`` runs one
+function that way, and ``chunks_in_background`` one producer of bytes (a tab's XML), for work
+that can go on while this process does something else.
 
 Both fall back to doing the work in this process when there is nothing to gain (small jobs, one
 core) or no safe ``fork`` (only Linux has one), and whenever the copy fails for any reason, so
@@ -118,17 +118,98 @@ class Background(Generic[R]):
 
 
 def fork_map(fn: Callable[[T], R], jobs: Sequence[T], *, min_jobs: int = MIN_JOBS) -> list[R]:
-    """``[fn(job) for job in jobs]``, the second half computed by a forked copy when there are
-    at least ``min_jobs`` jobs and a second core."""
+    """``[fn(job) for job in jobs]``, shared with a forked copy when there are at least
+    ``min_jobs`` jobs and a second core (see ``fork_start``)."""
+    return fork_start(fn, jobs, min_jobs=min_jobs)()
+
+
+def fork_start(fn: Callable[[T], R], jobs: Sequence[T], *,
+               min_jobs: int = MIN_JOBS) -> Callable[[], list[R]]:
+    """Begin ``[fn(job) for job in jobs]``; the function returned finishes it.
+
+    From now on a forked copy works through the jobs, a few at a time, while this process
+    goes on with other work; calling the returned function makes this process take jobs from
+    the same queue until none is left, then gathers the copy's answers. However long the other
+    work takes, neither process waits for the other for more than a few jobs. The answers come
+    back in the jobs' order. Without a copy (small jobs, one core, no fork) the function does
+    all of the work when called."""
     if len(jobs) < min_jobs or not can_fork():
-        return [fn(job) for job in jobs]
-    half = len(jobs) // 2
-    later = Background(lambda: [fn(job) for job in jobs[half:]])
-    try:
-        first = [fn(job) for job in jobs[:half]]
-        return first + later.result()
-    finally:
-        later.cancel()
+        return lambda: [fn(job) for job in jobs]
+    shared = _SharedJobs(fn, jobs)
+    return shared.finish
+
+
+# Jobs taken from the queue at a time: small enough that neither process waits long for the
+# other's last batch, large enough that the queue costs nothing.
+BATCH = 32
+
+
+class _SharedJobs(Generic[T, R]):
+    """Jobs shared by this process and a forked copy through a queue of batch numbers: a pipe
+    filled before the copy starts, which each reads four bytes at a time (reads of a pipe are
+    atomic, so each batch is taken once)."""
+
+    def __init__(self, fn: Callable[[T], R], jobs: Sequence[T]):
+        self.fn, self.jobs = fn, jobs
+        # The pipe holds at least 64 KiB: at most 16,384 batch numbers.
+        self.size = max(BATCH, -(-len(jobs) // 16_000))
+        self.count = -(-len(jobs) // self.size)
+        self.queue = -1
+        self.copy: Background[dict[int, list[R]]] | None = None
+        try:
+            read, write = os.pipe()
+        except OSError:
+            return
+        try:
+            data = memoryview(b"".join(n.to_bytes(4, "little") for n in range(self.count)))
+            while data:
+                data = data[os.write(write, data):]
+        except OSError:
+            os.close(read)
+            return
+        finally:
+            os.close(write)
+        self.queue = read
+        self.copy = Background(self._work)
+
+    def _take(self) -> int | None:
+        if self.queue < 0:
+            return None
+        taken = os.read(self.queue, 4)
+        return int.from_bytes(taken, "little") if len(taken) == 4 else None
+
+    def _batch(self, number: int) -> list[R]:
+        start = number * self.size
+        return [self.fn(job) for job in self.jobs[start:start + self.size]]
+
+    def _work(self) -> dict[int, list[R]]:
+        done = {}
+        while (number := self._take()) is not None:
+            done[number] = self._batch(number)
+        return done
+
+    def __del__(self) -> None:
+        if self.queue >= 0:
+            os.close(self.queue)
+            self.queue = -1
+
+    def finish(self) -> list[R]:
+        try:
+            mine = self._work()
+            theirs = self.copy.result() if self.copy is not None else {}
+        finally:
+            if self.copy is not None:
+                self.copy.cancel()
+            if self.queue >= 0:
+                os.close(self.queue)
+                self.queue = -1
+        answers: list[R] = []
+        for number in range(self.count):  # a batch the copy took but never answered: do it here
+            found = mine.get(number)
+            if found is None:
+                found = theirs.get(number)
+            answers += found if found is not None else self._batch(number)
+        return answers
 
 
 def chunks_in_background(make: Callable[[], Iterable[bytes]], *,

@@ -77,6 +77,7 @@ class LeadResult:
     flag: str
     draft: Draft | None = None
     item: DueItem | None = None
+    warnings: list[str] = field(default_factory=list, repr=False)  # the flag's advice
 
 
 @dataclass
@@ -100,10 +101,11 @@ class Inputs:
 
     template_files: dict[str, str]
     used_width: int | None = None
-    # How the drafts are made from their jobs: ``map``'s contract, in order. The I/O layer may
-    # give one that uses a second core (parallel.fork_map).
-    map: Callable[[Callable[[Any], Any], list], list] = field(
-        default=lambda fn, jobs: [fn(job) for job in jobs])
+    # How the drafts are made: ``start(fn, jobs)`` begins ``[fn(job) for job in jobs]`` and
+    # returns the function that finishes it and gives the answers, in order. The I/O layer may
+    # give one that works on a second core meanwhile (parallel.fork_start).
+    start: Callable[[Callable[[Any], Any], list], Callable[[], list]] = field(
+        default=lambda fn, jobs: lambda: [fn(job) for job in jobs])
     compiled: BytecodeCache | None = None  # templates compiled by earlier runs
 
 
@@ -150,29 +152,26 @@ def plan_sync(data: WorkbookData, inputs: Inputs, today: dt.date) -> SyncPlan:
             new_states[row.id] = outcome.state
         events += outcome.events
         followed.append((row, outcome))
-    # Drafting is most of a big sync's work, and each draft stands alone: ``inputs.map`` may
-    # share it out (see parallel.fork_map).
+    # Drafting is most of a big sync's work, and each draft stands alone: it starts now (on a
+    # second core, if ``inputs.start`` has one) while the rest of the plan is made.
     wanted = [(row, outcome) for row, outcome in followed
               if _drafted(outcome, settings, today)]
     library.prepare((outcome.step.template, outcome.step.channel) for _, outcome in wanted)
-    drafts = dict(zip((row.row for row, _ in wanted),
-                      inputs.map(_Drafter(library, settings, today), wanted), strict=True))
+    finish_drafts = inputs.start(_Drafter(library, settings, today), wanted)
+    drafted_rows = {row.row for row, _ in wanted}
+    flag_writes: dict[int, int] = {}  # drafted row -> its Flag write's place in changes.cells
     for row, outcome in followed:
-        result = _result(row, outcome, dupes, drafts.get(row.row), settings, today)
+        result = _result(row, outcome, dupes, settings, today)
         results.append(result)
         if row.row in leads.new_ids:
             cells.set(row.row, columns["id"], row.id)
-        cells.set(row.row, columns["flag"], result.flag)
+        if cells.set(row.row, columns["flag"], result.flag) and row.row in drafted_rows:
+            flag_writes[row.row] = len(changes.cells) - 1
         cells.set(row.row, columns["next_step"], outcome.step_label)
         if outcome.write_next:
             cells.set(row.row, columns["next_date"], outcome.next_date)
 
-    problems += cells.hidden
-    due = [r.item for r in results if r.item and r.item.due <= today]
-    upcoming = [r.item for r in results if r.item and r.item.due > today]
-    _replace_tab(changes, data.grid(DUE), DUE, due_rows(due, upcoming, settings.upcoming_days),
-                 epoch, widths=(7, 11, 8, 22, 20, 10, 12, 26, 36, 60, 10, 10, 22, 40, 8))
-    _replace_tab(changes, data.grid(STATE), STATE, state_rows(new_states), epoch, hidden=True)
+    state_tab = _tab_write(data.grid(STATE), STATE, state_rows(new_states), epoch, hidden=True)
     new_events = [e for e in events if _event_key(e) not in logged]
     if new_events:
         if log_grid is not None:  # a Log from an older version gains the newer columns' headers
@@ -182,9 +181,21 @@ def plan_sync(data: WorkbookData, inputs: Inputs, today: dt.date) -> SyncPlan:
         changes.appends.append(RowAppend(log_grid.name if log_grid else LOG, list(LOG_HEADER),
                                          fit_rows(event_rows(new_events))))
     log_rows = (log_grid.rows[1:] if log_grid else []) + event_rows(new_events)
-    metrics = compute_metrics(log_rows, results, settings, today, epoch)
-    _replace_tab(changes, data.grid(METRICS), METRICS, metrics_rows(metrics), epoch,
-                 widths=METRICS_WIDTHS, charts=metrics_charts(chart_series(metrics)))
+    metrics = compute_metrics(log_rows, results, settings, today, epoch)  # needs no draft
+
+    by_row = {r.lead.row: r for r in results}
+    failed = [by_row[row.row] for (row, _), drafted in zip(wanted, finish_drafts(), strict=True)
+              if _add_draft(by_row[row.row], drafted, settings, today)]
+    _fix_flags(cells, columns["flag"], failed, flag_writes)
+    problems += cells.hidden
+    due = [r.item for r in results if r.item and r.item.due <= today]
+    upcoming = [r.item for r in results if r.item and r.item.due > today]
+    tabs = (_tab_write(data.grid(DUE), DUE, due_rows(due, upcoming, settings.upcoming_days),
+                       epoch, widths=(7, 11, 8, 22, 20, 10, 12, 26, 36, 60, 10, 10, 22, 40, 8)),
+            state_tab,
+            _tab_write(data.grid(METRICS), METRICS, metrics_rows(metrics), epoch,
+                       widths=METRICS_WIDTHS, charts=metrics_charts(chart_series(metrics))))
+    changes.tabs += [tab for tab in tabs if tab is not None]
     return SyncPlan(today, settings, changes, results, due, upcoming, new_events, problems, done,
                     len(leads.new_ids))
 
@@ -200,12 +211,19 @@ class _Cells:
         self.hidden: list[str] = []  # problems: cells not written because a merge hides them
 
     def set(self, row: int, col: int, value: WriteValue, style_from=None) -> bool:
-        if type(value) is str:
+        kind = type(value)
+        if kind is str:
             value = fit_text(value)
-        current = self.grid.cell(row, col)
-        if self.grid.is_formula(row, col) or same(current, value, self.epoch):
+        grid = self.grid
+        current = grid.cell(row, col)
+        if (row, col) in grid.formulas:
             return False
-        if self.under_merge(row, col):
+        if current is None or type(current) is not kind or kind is not str:  # else: two texts
+            if same(current, value, self.epoch):
+                return False
+        elif current == value:
+            return False
+        if grid.merged and self.under_merge(row, col):
             return False
         self.changes.cells.append(CellWrite(self.grid.name, row, col, value, current, style_from))
         if row > 1 and row not in self.changes.row_keys:
@@ -297,24 +315,30 @@ def _address_for(row: LeadRow, channel: str):
     return row.phone if channel in ("call", "sms", "whatsapp") else ""
 
 
-def _result(row: LeadRow, outcome: Outcome, dupes: dict[str, str],
-            drafted: tuple[Draft | str, Link | None] | None, settings: Settings,
+def _result(row: LeadRow, outcome: Outcome, dupes: dict[str, str], settings: Settings,
             today: dt.date) -> LeadResult:
+    """The lead's result before its draft (see ``_add_draft``)."""
     warnings = list(outcome.warnings)
     if row.id in dupes:
         warnings.append(f"duplicate of {dupes[row.id]}")
     status = outcome.status
     if status == "INVALID":
-        return LeadResult(row, outcome, f"INVALID {outcome.reason}")
+        return LeadResult(row, outcome, f"INVALID {outcome.reason}", warnings=warnings)
     if status == "OVERDUE":
         status = f"OVERDUE {(today - outcome.next_date).days}d"
-    result = LeadResult(row, outcome, " · ".join([status] + warnings))
-    if drafted is None:
-        return result
+    return LeadResult(row, outcome, " · ".join([status] + warnings), warnings=warnings)
+
+
+def _add_draft(result: LeadResult, drafted: tuple[Draft | str, Link | None],
+               settings: Settings, today: dt.date) -> bool:
+    """Give a drafted lead its draft and Due item; True when the template failed for the lead
+    (its flag then says why)."""
+    row, outcome = result.lead, result.outcome
     step = outcome.step
     draft, link = drafted
-    if isinstance(draft, str):  # the template failed for this lead
-        result.flag = " · ".join([f"INVALID {draft}"] + warnings)
+    failed = isinstance(draft, str)
+    if failed:
+        result.flag = " · ".join([f"INVALID {draft}"] + result.warnings)
         draft = None
     result.draft = draft
     result.item = DueItem(
@@ -323,7 +347,19 @@ def _result(row: LeadRow, outcome: Outcome, dupes: dict[str, str],
         step=_short_step(outcome), to=_address_for(row, step.channel),
         subject=draft.subject if draft else "", message=draft.body if draft else "",
         link=link, value=row.value, flag=result.flag, why=why(row, outcome))
-    return result
+    return failed
+
+
+def _fix_flags(cells: _Cells, col: int, failed: list[LeadResult],
+               flag_writes: dict[int, int]) -> None:
+    """Write the flags of leads whose template failed (rare) in place of the flags they were
+    given before their drafts were made."""
+    # From the last write back, so the places of the earlier ones stay where they were.
+    for result in sorted(failed, key=lambda r: flag_writes.get(r.lead.row, -1), reverse=True):
+        written = flag_writes.get(result.lead.row)
+        if written is not None:
+            del cells.changes.cells[written]
+        cells.set(result.lead.row, col, result.flag)
 
 
 def _short_step(outcome: Outcome) -> str:
@@ -390,10 +426,10 @@ def metrics_charts(series: dict[str, ChartSeries]) -> tuple[Chart, ...]:
     return tuple(charts)
 
 
-def _replace_tab(changes: ChangeSet, grid: Grid | None, name: str,
-                 rows: list[list[WriteValue]], epoch: dt.date, hidden: bool = False,
-                 widths: tuple[float, ...] = (), charts: tuple[Chart, ...] = ()) -> None:
-    """Replace a tool tab when what it shows differs from ``rows``.
+def _tab_write(grid: Grid | None, name: str, rows: list[list[WriteValue]], epoch: dt.date,
+               hidden: bool = False, widths: tuple[float, ...] = (),
+               charts: tuple[Chart, ...] = ()) -> TabWrite | None:
+    """The write that replaces a tool tab, or None when what it shows already equals ``rows``.
 
     Only the rows are compared, not the ``charts``: a tab's charts are derived from the same
     layout as its rows (see ``metrics.chart_series``), so equal rows mean equal charts. (A
@@ -401,8 +437,8 @@ def _replace_tab(changes: ChangeSet, grid: Grid | None, name: str,
     daily "As of" row sees to that.)"""
     rows = fit_rows(rows)
     if grid is not None and _grid_equals(grid, rows, epoch):
-        return
-    changes.tabs.append(TabWrite(grid.name if grid else name, rows, hidden, widths, charts))
+        return None
+    return TabWrite(grid.name if grid else name, rows, hidden, widths, charts)
 
 
 def _grid_equals(grid: Grid, rows: list[list[WriteValue]], epoch: dt.date) -> bool:
@@ -424,7 +460,7 @@ def fit_rows(rows: list[list[WriteValue]]) -> list[list[WriteValue]]:
     """``rows`` with every text fitted to what a cell holds (see ``model.fit_text``)."""
     fitted = []
     for row in rows:
-        texts = "".join(v for v in row if type(v) is str)  # one check for the whole row
+        texts = "".join([v for v in row if type(v) is str])  # one check for the whole row
         if len(texts) > MAX_CELL_CHARS // 2 or UNWRITABLE.search(texts):
             row = [fit_text(v) if type(v) is str else v for v in row]
         fitted.append(row)

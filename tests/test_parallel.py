@@ -67,6 +67,49 @@ def test_an_error_here_still_ends_the_copy():
     _assert_no_children()
 
 
+def test_started_jobs_are_shared_while_this_process_works_on():
+    parent = os.getpid()
+    finish = parallel.fork_start(lambda n: (n, os.getpid()), list(range(3000)), min_jobs=2)
+    busy = sum(i * i for i in range(300_000))  # the copy takes jobs meanwhile
+    answers = finish()
+    assert busy and [n for n, _ in answers] == list(range(3000))
+    assert {pid for _, pid in answers} - {parent}, "the copy did none of the jobs"
+    _assert_no_children()
+
+
+def test_started_jobs_a_copy_took_and_never_answered_are_done_here():
+    parent = os.getpid()
+
+    def dies_in_copy(n):
+        if os.getpid() != parent and n > 500:
+            os._exit(9)
+        return n + 1
+
+    finish = parallel.fork_start(dies_in_copy, list(range(2000)), min_jobs=2)
+    assert finish() == list(range(1, 2001))
+    _assert_no_children()
+
+
+def test_a_plan_with_drafts_made_by_a_copy_is_the_plan_made_here():
+    """Flags are given while the copy drafts; a template that fails for some leads changes
+    exactly their flags, whichever process made their drafts."""
+    from test_sync import picky_pipeline
+
+    from sheetfollow.backends.memory import MemoryBackend
+    from sheetfollow.layout import READ_TABS
+    from sheetfollow.planner import Inputs, plan_sync
+    from sheetfollow.templatefiles import load_template_dir
+
+    data = MemoryBackend(picky_pipeline(1000)).read(READ_TABS)
+    here = plan_sync(data, Inputs(load_template_dir(None)), dt.date(2026, 11, 23))
+    shared = plan_sync(data, Inputs(load_template_dir(None), start=lambda fn, jobs: (
+        parallel.fork_start(fn, jobs, min_jobs=2))), dt.date(2026, 11, 23))
+    assert shared.changes == here.changes
+    assert [r.flag for r in shared.leads] == [r.flag for r in here.leads]
+    assert sum(r.flag.startswith("INVALID template") for r in here.leads) == 400
+    assert [d.message for d in shared.due] == [d.message for d in here.due]
+
+
 def test_without_fork_everything_runs_here(monkeypatch):
     monkeypatch.setenv("SHEETFOLLOW_ONE_CORE", "1")
     assert not parallel.can_fork()

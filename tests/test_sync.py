@@ -217,3 +217,43 @@ def test_metrics_tab_shows_hand_computed_figures(make_book):
     assert rows["Revenue recovered (2+ follow-ups)"][0] == 0
     assert rows["1"][1] == "too few data (1 touch)"  # Ana answered; Ben's is still waiting
     assert len([r for r in book.rows("Log")[1:] if r[1] == "touch"]) == 4
+
+
+# A first-contact template that fails for leads worth more than 500 (division by zero).
+PICKY = [["Template", "Channel", "Subject", "Body"],
+         ["first_contact", "email", "Hi",
+          "{% if lead.value and lead.value > 500 %}{{ 1 // 0 }}{% endif %}Hello {{ lead.name }}"]]
+
+
+def picky_pipeline(count: int) -> dict[str, list[list]]:
+    rows = [[f"Lead {n}", "", f"lead{n}@example.com", "", None, "", "Met at a fair", None, "New",
+             100 * (n % 10)] for n in range(count)]
+    return {"Leads": [HEADER[:10]] + rows, "Templates": PICKY}
+
+
+def _flag_writes(plan) -> dict[int, list]:
+    writes: dict[int, list] = {}
+    for c in plan.changes.cells:
+        if c.tab == "Leads" and c.col == 12 and c.row > 1:  # Flag: added after ID (11)
+            writes.setdefault(c.row, []).append(c.value)
+    return writes
+
+
+def test_a_template_failing_for_some_leads_flags_exactly_those():
+    """Flags are given before the drafts are made; a failed draft replaces its lead's flag."""
+    from sheetfollow.backends.memory import MemoryBackend
+    from sheetfollow.layout import READ_TABS
+    from sheetfollow.planner import Inputs, plan_sync
+    from sheetfollow.templatefiles import load_template_dir
+
+    backend = MemoryBackend(picky_pipeline(40))
+    plan = plan_sync(backend.read(READ_TABS), Inputs(load_template_dir(None)), MON)
+    writes = _flag_writes(plan)
+    assert len(writes) == 40 and all(len(v) == 1 for v in writes.values())
+    for row, (flag,) in writes.items():
+        worth = 100 * ((row - 2) % 10)
+        assert flag.startswith("INVALID template first_contact") == (worth > 500), (row, flag)
+    assert len(plan.due) == 40 and sum(1 for d in plan.due if d.message) == 24
+    backend.apply(plan.changes)
+    again = plan_sync(backend.read(READ_TABS), Inputs(load_template_dir(None)), MON)
+    assert _flag_writes(again) == {}  # the failed flags are already there: nothing to write
