@@ -44,6 +44,17 @@ def measure(cmd: list[str]) -> tuple[float, float]:
     return elapsed, usage.ru_maxrss / 1024  # ru_maxrss is in KiB on Linux
 
 
+def compile_modules() -> None:
+    """Compile sheetfollow's modules once, as ``pip install`` does for openpyxl's: without it,
+    an editable install run with PYTHONDONTWRITEBYTECODE set would compile them in every run."""
+    import sheetfollow
+
+    package = str(Path(sheetfollow.__file__).parent)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    subprocess.run([sys.executable, "-m", "compileall", "-q", package], env=env, check=True,
+                   stdout=subprocess.DEVNULL)
+
+
 def sync_cmd(path: Path) -> list[str]:
     return [sys.executable, "-m", "sheetfollow", "sync", str(path), "--today", TODAY, "--quiet"]
 
@@ -79,6 +90,7 @@ def main() -> None:
     args = parser.parse_args()
     print(f"{'leads':>7} {'sync s':>8} {'2nd sync s':>10} {'openpyxl s':>10} {'ratio':>6} "
           f"{'peak MB':>8} {'2nd peak':>8}  second sync rewrote the file")
+    compile_modules()
     with tempfile.TemporaryDirectory() as tmp:
         for size in (int(s) for s in args.sizes.split(",")):
             r = bench(size, args.runs, Path(tmp))
