@@ -10,7 +10,6 @@ recalculate), taken from the rows being written, so the cache always matches the
 from __future__ import annotations
 
 import posixpath
-from xml.sax.saxutils import escape
 
 from ...changeset import CHART_COLUMNS, CHART_ROWS, Chart
 from .cells import letter, number_text, parse_range, strip_illegal
@@ -160,8 +159,11 @@ def _reference(tab: str, ref: str) -> str:
 
 
 def _text(text: str) -> str:
-    return escape(strip_illegal(text))
+    # Not xml.sax.saxutils.escape: importing it imports urllib and http, a good part of the time
+    # a small sync takes to start.
+    text = strip_illegal(text)
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _attr(text: str) -> str:
-    return '"' + escape(strip_illegal(text), {'"': "&quot;", "\n": "&#10;"}) + '"'
+    return '"' + _text(text).replace('"', "&quot;").replace("\n", "&#10;") + '"'
