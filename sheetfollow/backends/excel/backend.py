@@ -78,11 +78,12 @@ class ExcelBackend:
         fileio.check_not_busy(self.path)
         fileio.check_unchanged(self.path, snapshot)
         fileio.check_writable(self.path)
-        writer = WorkbookWriter(pkg)
-        replaced, added = writer.build(changes)
-        fileio.save_atomically(self.path,
-                               lambda f: pkg.write(f, replaced, added, removed=writer.removed),
-                               snapshot, self.backups)
+        with WorkbookWriter(pkg) as writer:  # on two cores, a copy of this process helps
+            replaced, added = writer.build(changes)
+            fileio.save_atomically(
+                self.path, lambda f: pkg.write(f, replaced, added, removed=writer.removed,
+                                               shared=writer.shared),
+                snapshot, self.backups)
         # A later apply starts from the version just written.
         self._snapshot = fileio.load(self.path)
         self._cell_widths.clear()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ...changeset import column_index, column_letter
 from ...model import MAX_CELL_CHARS, UNWRITABLE, CellError, Link, Value, fit_text
@@ -148,10 +148,9 @@ def serial(value: dt.date, epoch: dt.date) -> int | float:
     return (value - epoch).days
 
 
-@dataclass(frozen=True)
-class Encoded:
+class Encoded(NamedTuple):
     """A value ready for a ``<c>``: its ``t`` attribute (or ""), its content, and whether it
-    needs a date format."""
+    needs a date format. (A named tuple: one is made for every cell written.)"""
 
     kind: str
     content: str

@@ -1,7 +1,8 @@
 """The workbook as an OPC package: zip parts, relationships, content types and the sheet list.
 
 Parts are read straight from the zip bytes taken at ``read`` time; a new package is written entry
-by entry in the original order, so every part sheetfollow does not own comes through unchanged.
+by entry in the original order (by ``zipout``), so every part sheetfollow does not own comes
+through unchanged: its deflated bytes are copied as they were, once checked.
 """
 
 from __future__ import annotations
@@ -10,12 +11,14 @@ import io
 import posixpath
 import zipfile
 import zlib
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 
 from lxml import etree
 
 from ...errors import TargetError
+from .parts import Part, Shared, whole
+from .zipout import Entry, Stream, ZipWriter, deflate, joined
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -99,6 +102,7 @@ class Package:
             raise TargetError(
                 f"{label} is not an Excel workbook (.xlsx or .xlsm); save it from Excel as .xlsx"
             ) from exc
+        self._data = memoryview(data)
         self.infos = self.zip.infolist()
         self.names = {info.filename.lower(): info.filename for info in self.infos}
         self.workbook_part = self._find_workbook()
@@ -196,44 +200,110 @@ class Package:
             ))
         return entries
 
-    def write(self, fileobj, replaced: dict[str, Content], added: list[tuple[str, Content]],
-              level: int = ZIP_LEVEL, removed: Collection[str] = ()) -> None:
+    def write(self, fileobj, replaced: dict[str, Content | Part],
+              added: list[tuple[str, Content | Part]], level: int = ZIP_LEVEL,
+              removed: Collection[str] = (), shared: Shared | None = None) -> None:
         """Write the package to ``fileobj``: the same entries in the same order, some replaced,
         some ``removed`` (parts sheetfollow owned and no longer uses), new ones at the end.
         Every entry is deflated; names, dates and attributes are kept.
-        A replacement is bytes, or byte chunks (a list or an iterator producing them while
-        they are written: big sheets are never held whole)."""
-        with zipfile.ZipFile(fileobj, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as out:
-            for info in self.infos:
-                if info.filename in removed:
-                    continue
-                data = replaced.get(info.filename)
-                copy = zipfile.ZipInfo(info.filename, info.date_time)
-                copy.create_system = info.create_system
-                copy.comment = info.comment
-                copy.extra = _keep_extra(info.extra)
-                _write(out, copy, data if data is not None else self.read(info.filename), level)
-                copy.external_attr = info.external_attr  # zipfile would make 0 into rw-------
-            stamp = max((i.date_time for i in self.infos), default=(1980, 1, 1, 0, 0, 0))
-            for name, data in added:
-                new = zipfile.ZipInfo(name, stamp)
-                if self.infos:  # look like the parts the same program wrote
-                    new.create_system = self.infos[0].create_system
-                _write(out, new, data, level)
-                if self.infos:
-                    new.external_attr = self.infos[0].external_attr
+
+        A replacement is bytes, byte chunks (a list, or an iterator producing them while they
+        are written) or a ``Part``: big sheets are never held whole. The parts of ``shared``
+        are made by this process and a copy of it together (``parts.Shared``), the others
+        here as they are written. An entry that did not change is copied as its original
+        deflated bytes, once they are checked."""
+        entries: list[tuple[Entry, object]] = []
+        for info in self.infos:
+            if info.filename in removed:
+                continue
+            data = replaced.get(info.filename)
+            entries.append((Entry(info.filename, info.date_time, info.create_system,
+                                  info.external_attr, info.comment, _keep_extra(info.extra)),
+                            info if data is None else data))
+        stamp = max((i.date_time for i in self.infos), default=(1980, 1, 1, 0, 0, 0))
+        # New entries look like those the same program wrote (zipfile's rw------- otherwise).
+        system, attr = ((self.infos[0].create_system, self.infos[0].external_attr) if self.infos
+                        else (3, 0o600 << 16))
+        entries += [(Entry(name, stamp, system, attr), data) for name, data in added]
+        in_shared = {id(part): i for i, part in enumerate(shared.parts)} if shared else {}
+        kept = {data.filename: self._kept_source(data, level) for _, data in entries
+                if isinstance(data, zipfile.ZipInfo)}
+        out = ZipWriter(fileobj)
+        for entry, data in entries:
+            if isinstance(data, zipfile.ZipInfo):
+                source = kept[data.filename]
+            elif id(data) in in_shared:
+                source = Source(data.size, shared.pieces_of(in_shared[id(data)]))
+            else:
+                source = _made_here(data if isinstance(data, Part) else whole(data), level)
+            _write(out, entry, source, level)
+        out.close()
+
+    def _kept(self, info: zipfile.ZipInfo) -> memoryview | None:
+        """The deflated bytes of an unchanged entry, to copy as they are, when they are sound:
+        deflated, not encrypted, and inflating to its size and CRC-32 (what reading it checks).
+        None for anything else, which is read and deflated again (or found damaged)."""
+        if info.compress_type != zipfile.ZIP_DEFLATED or info.flag_bits & 0x41:
+            return None
+        data = self._data
+        header = data[info.header_offset:info.header_offset + 30]
+        if len(header) < 30 or bytes(header[:4]) != b"PK\x03\x04":
+            return None
+        start = info.header_offset + 30 + int.from_bytes(header[26:28], "little") \
+            + int.from_bytes(header[28:30], "little")
+        raw = data[start:start + info.compress_size]
+        if len(raw) != info.compress_size:
+            return None
+        inflater = zlib.decompressobj(-15)
+        crc = size = 0
+        try:
+            for at in range(0, len(raw), 1 << 16):
+                chunk = raw[at:at + (1 << 16)]
+                while chunk:  # never more than a few MB inflated at once
+                    out = inflater.decompress(chunk, 1 << 22)
+                    crc, size = zlib.crc32(out, crc), size + len(out)
+                    if size > info.file_size:
+                        return None
+                    chunk = inflater.unconsumed_tail
+        except zlib.error:
+            return None
+        if not inflater.eof or inflater.unused_data or size != info.file_size \
+                or crc != info.CRC:
+            return None
+        return raw
+
+    def _kept_source(self, info: zipfile.ZipInfo, level: int) -> Source:
+        raw = self._kept(info)
+        if raw is None:  # read (and checked) only when written: never all of them at once
+            return Source(info.file_size,
+                          [lambda write: deflate([self.read(info.filename)], write, level)])
+        stream = Stream(info.compress_size, info.file_size, info.CRC)
+
+        def copy(write) -> Stream:
+            write(raw)
+            return stream
+        return Source(info.file_size, [copy], stream)
 
 
-def _write(out: zipfile.ZipFile, info: zipfile.ZipInfo, data, level: int) -> None:
-    info.compress_type = zipfile.ZIP_DEFLATED
-    info._compresslevel = level  # what ZipFile.writestr(compresslevel=) sets
-    if isinstance(data, (bytes, bytearray, memoryview)):
-        data = [data]
-    # Chunks made while they are written (an iterator) have no size yet: far below zip64 sizes.
-    info.file_size = sum(len(c) for c in data) if isinstance(data, list) else 0
-    with out.open(info, "w") as dest:
-        for chunk in data:
-            dest.write(chunk)
+def _made_here(part: Part, level: int) -> Source:
+    return Source(part.size, [lambda write: deflate(part.make(0, len(part.costs)), write, level)])
+
+
+@dataclass
+class Source:
+    """Where an entry's data comes from: the writers of its deflated pieces in order (each
+    takes where the bytes go and returns its ``Stream``), its expected size, and its stream
+    when known before it is written."""
+
+    size: int
+    pieces: list[Callable[[Callable], Stream]]
+    known: Stream | None = None
+
+
+def _write(out: ZipWriter, entry: Entry, data: Source, level: int) -> None:
+    """One entry of the new file (a function of its own: tests make it fail midway)."""
+    out.begin(entry, data.size, data.known)
+    out.end(joined(piece(out.write) for piece in data.pieces))
 
 
 def batched(pieces: Iterable, size: int = 1 << 18) -> Iterator[bytes]:

@@ -69,13 +69,21 @@ def shell(stream, chunk: int = 1 << 20) -> tuple[bytes, bytes, str]:
         window = window[-64:] + data
 
 
-def has_formulas(xml: bytes) -> bool:
-    """Whether any cell of the worksheet holds a formula."""
-    try:
-        where = locate(xml)
-    except ValueError:
+def has_formulas(xml: bytes, where: SheetData | None = None,
+                 colons: bool | None = None) -> bool:
+    """Whether any cell of the worksheet holds a formula (``where``: its ``<sheetData>``, and
+    ``colons``: whether that holds a ``:`` at all, when known already). Most sheets have none:
+    plain byte searches, many times faster than the pattern, tell so."""
+    if where is None:
+        try:
+            where = locate(xml)
+        except ValueError:
+            return False
+    start, end = where.open_end, where.close_start
+    if (colons is False or xml.find(b":f", start, end) < 0) \
+            and xml.find(b"<f", start, end) < 0:
         return False
-    return HAS_FORMULA.search(xml, where.open_end, where.close_start) is not None
+    return HAS_FORMULA.search(xml, start, end) is not None
 
 
 def stream_has_formulas(stream, chunk: int = 1 << 20) -> bool:
@@ -84,6 +92,6 @@ def stream_has_formulas(stream, chunk: int = 1 << 20) -> bool:
     window = b""
     while data := stream.read(chunk):
         window = window[-32:] + data
-        if _CELL_FORMULA.search(window):
+        if (b"<f" in window or b":f" in window) and _CELL_FORMULA.search(window):
             return True
     return False

@@ -7,25 +7,32 @@ changes except the ``<dimension>`` ref when the written range grows.
 
 from __future__ import annotations
 
+import bisect
+import itertools
+import operator
 import re
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 
 from .cells import Encoded, cell_xml, column_of, letter, parse_range, range_text
 from .package import batched
-from .sheetshell import ATTRS, HAS_FORMULA, NAME, PREFIX, locate
+from .parts import DEFLATE_BYTE, WRITTEN_CELL, Part
+from .sheetshell import ATTRS, HAS_FORMULA, NAME, PREFIX, has_formulas, locate
 
 _ROW_OPEN = re.compile(rb"<(" + NAME + rb":)?row(?=[\s/>])" + ATTRS + rb"(/?)>")
 _ROW_CLOSE = re.compile(rb"</" + PREFIX + rb"row\s*>")
 _CELL = re.compile(rb"<" + PREFIX + rb"c(?=[\s/>])" + ATTRS
                    + rb"(?:/>|>(.*?)</" + PREFIX + rb"c\s*>)", re.S)
-_CELL_TAG = re.compile(rb"<" + PREFIX + rb"c(?=[\s/>])")
 _R_ATTR = re.compile(rb"""(?:^|\s)r\s*=\s*["']([^"']*)["']""")
 _ATTR = re.compile(rb"""(""" + NAME + rb"""(?::[\w.-]+)?)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _DIMENSION = re.compile(rb"<" + PREFIX + rb"dimension(?=[\s/>])" + ATTRS + rb"/?>")
 _REF_VALUE = re.compile(rb"""(\sref\s*=\s*)(?:"([^"]*)"|'([^']*)')""")
 _SPANS_VALUE = re.compile(rb"""(\sspans\s*=\s*)(?:"([^"]*)"|'([^']*)')""")
 _HAS_VALUE = re.compile(rb"<" + PREFIX + rb"(?:v|is|f)(?=[\s/>])")
+# Edits in the order they apply: by place, then column (two inserted at one place).
+_BY_PLACE = operator.itemgetter(0, 2)
+# Rows of a sheet per unit of its making (see Part): fine enough to share it evenly.
+_ROWS_PER_UNIT = 250
 # Attributes of a replaced cell that describe its old value, so they go with it.
 _VALUE_ATTRS = {b"r", b"s", b"t", b"cm", b"vm"}
 
@@ -79,28 +86,41 @@ class SheetEditor:
         self.rows: list[Row] = []
         number = 0
         pos, stop = self.where.open_end, self.where.close_start
-        while (m := _ROW_OPEN.search(xml, pos, stop)) is not None:
-            attrs = m.group(2)
-            r = _R_ATTR.search(attrs)
-            number = int(r.group(1)) if r else number + 1
-            if m.group(3):  # <row/>
-                end = content_end = m.end()
+        search, find, add = _ROW_OPEN.search, xml.find, self.rows.append
+        closes: dict[bytes | None, bytes] = {}  # the end tag of a row, by its prefix
+        while (m := search(xml, pos, stop)) is not None:
+            prefix, attrs, empty = m.groups()
+            start, open_end = m.span()
+            if attrs.startswith(b' r="') and (quote := attrs.find(b'"', 4)) > 4:
+                number, has_r = int(attrs[4:quote]), True  # the usual form, without the regex
             else:
-                close = f"</{(m.group(1) or b'').decode()}row>".encode()
-                content_end = xml.find(close, m.end(), stop)
+                r = _R_ATTR.search(attrs)
+                number, has_r = (int(r.group(1)), True) if r else (number + 1, False)
+            if empty:  # <row/>
+                end = content_end = open_end
+            else:
+                close = closes.get(prefix)
+                if close is None:
+                    close = closes[prefix] = b"</" + (prefix or b"") + b"row>"
+                content_end = find(close, open_end, stop)
                 if content_end >= 0:
                     end = content_end + len(close)
                 else:  # an unusual closing tag (</row >): let the regex find it
-                    closing = _ROW_CLOSE.search(xml, m.end(), stop)
+                    closing = _ROW_CLOSE.search(xml, open_end, stop)
                     if closing is None:
                         raise ValueError(f"row {number} is not closed")
                     content_end, end = closing.start(), closing.end()
-            self.rows.append(Row(xml, number, m.start(), end, attrs, m.end(), content_end,
-                                 r is not None))
+            add(Row(xml, number, start, end, attrs, open_end, content_end, has_r))
             pos = end
         self.by_number = {row.number: row for row in self.rows}
-        self._shapes: dict[int, tuple[int, int] | bool] = {}  # see _shape
         self.all_have_r = all(row.has_r for row in self.rows)
+        self._cell_tag = f"<{self.prefix}c".encode()
+        self._cell_close = f"</{self.prefix}c>".encode()
+        self._row_tags = f"<{self.prefix}row".encode(), f"</{self.prefix}row>".encode()
+        self._refs_everywhere: bool | None = None  # see _row_has_refs
+        self._has_colons: bool | None = None  # see _colons
+        self.ascending = all(a.number < b.number
+                             for a, b in itertools.pairwise(self.rows))
 
     def cells(self, row: Row, content: bytes | None = None) -> list[tuple[int, re.Match, bool]]:
         """The ``<c>`` matches of a row (in ``content``, the row's content unless given) with
@@ -115,20 +135,69 @@ class SheetEditor:
 
     def style_of(self, row_number: int, col: int) -> str | None:
         """The ``s`` (format) of a cell, None when it has none or does not exist."""
-        return self.styles_of(row_number, [col]).get(col)
-
-    def styles_of(self, row_number: int, cols: Collection[int]) -> dict[int, str | None]:
-        """The ``s`` of the cells at ``cols`` of a row ({col: s}, None for none), found in one
-        search of the row."""
         row = self.by_number.get(row_number)
-        if row is None:
-            return {}
-        found = {}
-        for _, _, col, old in self._edits(row, row.content or b"", sorted(cols)):
-            if col is not None:
-                s = attributes(old.group(1)).get(b"s") if old is not None else None
-                found[col] = s.decode() if s is not None else None
-        return found
+        for _, _, found, old in self._edits(row, row.content or b"", [col]) if row else ():
+            if found == col and old is not None:
+                s = attributes(old.group(1)).get(b"s")
+                return s.decode() if s is not None else None
+        return None
+
+    def cell_style(self, row_number: int, col: int) -> str | None:
+        """``style_of`` by a quicker search, for looking up many cells: when every ``<c`` of
+        the row starts ``<c r="`` (what Excel, LibreOffice and openpyxl write, told by
+        counting), the cell is where its reference is, or nowhere. Anything else (rich text,
+        cells without ``r``, other prefixes) takes ``style_of``."""
+        row = self.by_number.get(row_number)
+        if row is None or row.content_start == row.content_end:
+            return None
+        xml, start, end = row.xml, row.content_start, row.content_end
+        if not self._row_has_refs(xml, start, end):
+            return self.style_of(row_number, col)
+        ref = f"{letter(col)}{row_number}".encode()
+        at = xml.find(b'r="' + ref + b'"', start, end)
+        if at < 0:
+            return None
+        m = _CELL.match(xml, xml.rfind(b"<", start, at), end)
+        if m is None or m.start(1) + 1 != at or m.end() <= at:  # not this cell's reference
+            return self.style_of(row_number, col)
+        s = attributes(m.group(1)).get(b"s")
+        return s.decode() if s is not None else None
+
+    def _row_has_refs(self, content: bytes, start: int, end: int) -> bool:
+        """``_all_have_ref`` for one row, answered for all rows at once when the whole of
+        ``<sheetData>`` passes (it usually does, and counting it once is quicker)."""
+        if self._refs_everywhere is None:
+            self._refs_everywhere = self._all_have_ref(self.xml, self.where.open_end,
+                                                       self.where.close_start)
+        return self._refs_everywhere or self._all_have_ref(content, start, end)
+
+    def _all_have_ref(self, xml: bytes, start: int, end: int) -> bool:
+        """Whether every ``<c`` in ``xml[start:end]`` (a row's content) starts ``<c r="``, and no
+        other prefix is used: then each cell is found by its reference. Byte counts, several
+        times quicker than a pattern; anything unusual (rich text, whitespace other than one
+        space, a ``:c`` in text) only sends the row to the full parse."""
+        tag = self._cell_tag
+        tags = xml.count(tag, start, end)
+        if tags != xml.count(tag + b' r="', start, end):
+            return False
+        if not self.prefix:
+            if xml is self.xml and start == self.where.open_end and end == self.where.close_start:
+                return not self._colons()
+            return xml.count(b":c", start, end) == 0
+        return xml.count(b":c", start, end) == tags + xml.count(self._cell_close, start, end)
+
+    def _colons(self) -> bool:
+        """Whether ``<sheetData>`` holds a colon at all (a prefixed element, or text): when it
+        holds none, no cell uses another prefix and no formula is ``x:f``. One count of one
+        byte, the quickest search there is; kept."""
+        if self._has_colons is None:
+            self._has_colons = self.xml.count(b":", self.where.open_end,
+                                              self.where.close_start) > 0
+        return self._has_colons
+
+    def has_formulas(self) -> bool:
+        """Whether any cell of the sheet holds a formula."""
+        return has_formulas(self.xml, self.where, self._colons())
 
     def last_value_row(self) -> int:
         """The last row that holds a value or a formula (formatted empty rows do not count)."""
@@ -137,25 +206,52 @@ class SheetEditor:
                 return row.number
         return 0
 
-    def render(self, writes: dict[int, Collection[int]], make: CellMaker) -> Iterator[bytes]:
-        """The worksheet, as byte chunks made while they are consumed, with the cells
-        ``writes`` names ({row: {col}}) set through ``make``. Untouched stretches are views of
-        the original bytes, not copies."""
-        return batched(self._pieces(writes, make))
+    def render(self, writes: dict[int, Collection[int]], make: CellMaker) -> Part:
+        """The worksheet with the cells ``writes`` names ({row: {col}}) set through ``make``,
+        as a ``Part`` made while the file is written, in blocks of rows (so that two processes
+        can share a big sheet). Untouched stretches are views of the original bytes."""
+        pending = sorted(writes)
+        rows = self.rows
+        block = _ROWS_PER_UNIT
+        if not self.ascending:
+            block = max(len(rows), 1)  # rows out of order: made in one go, as they come
+        units = max(1, -(-len(rows) // block))
+        costs = []
+        for u in range(units):
+            start = rows[u * block].start if u else 0
+            end = rows[(u + 1) * block].start if u + 1 < units else len(self.xml)
+            costs.append(DEFLATE_BYTE * (end - start))
+        # Written cells cost their row's rebuilding: counted in the block of their row.
+        firsts = [rows[u * block].number for u in range(1, units)]
+        for number in pending:
+            costs[bisect.bisect_right(firsts, number)] += WRITTEN_CELL * len(writes[number])
+        size = len(self.xml) + sum(100 * len(c) for c in writes.values())
 
-    def _pieces(self, writes: dict[int, Collection[int]], make: CellMaker) -> Iterator:
+        def chunks(first: int, stop: int) -> Iterator[bytes]:
+            return batched(self._pieces(writes, pending, make, first * block,
+                                        min(stop * block, len(rows)), stop == units))
+        return Part(chunks, costs, size)
+
+    def _pieces(self, writes: dict[int, Collection[int]], pending: list[int], make: CellMaker,
+                first: int, stop: int, last: bool) -> Iterator:
+        """The bytes from row ``first`` (of ``self.rows``; 0: the start of the part) up to row
+        ``stop`` (or to the end of the part when ``last``), written rows rebuilt, new rows
+        placed before the first row past them."""
         xml, where, p = self.xml, self.where, self.prefix
         view = memoryview(xml)
-        yield self._grow_dimension(xml[:where.open_start], writes)
-        if where.empty_tag:
-            yield f"<{p}sheetData>".encode()
-            pos = where.close_end
+        if first == 0:
+            yield self._grow_dimension(xml[:where.open_start], writes)
+            if where.empty_tag:
+                yield f"<{p}sheetData>".encode()
+                pos = where.close_end
+            else:
+                yield view[where.open_start:where.open_end]
+                pos = where.open_end
+            i = 0
         else:
-            yield view[where.open_start:where.open_end]
-            pos = where.open_end
-        pending = sorted(writes)
-        i = 0
-        for row in self.rows:
+            pos = self.rows[first].start
+            i = bisect.bisect_left(pending, self.rows[first].number)
+        for row in self.rows[first:stop]:
             if i < len(pending) and pending[i] < row.number:
                 yield view[pos:row.start]
                 pos = row.start
@@ -174,6 +270,13 @@ class SheetEditor:
                 yield xml[row.start:tag_end] + f' r="{row.number}"'.encode()
                 yield view[tag_end:row.end]
                 pos = row.end
+        if not last:  # up to the next block's first row, and the new rows before it
+            after = self.rows[stop]
+            yield view[pos:after.start]
+            while i < len(pending) and pending[i] < after.number:
+                yield self._new_row(pending[i], writes[pending[i]], make)
+                i += 1
+            return
         if not where.empty_tag:
             yield view[pos:where.close_start]
         while i < len(pending):
@@ -197,25 +300,33 @@ class SheetEditor:
         return f'<{p}row r="{number}">{"".join(cells)}</{p}row>'.encode()
 
     def _rebuild(self, row: Row, cols: Collection[int], make: CellMaker) -> bytes:
-        p = self.prefix
         todo = sorted(cols)
         content = row.content or b""
         edits = self._edits(row, content, todo)
-        pieces, pos = [], 0
+        number, p = row.number, self.prefix
+        pieces, pos = [self._row_tags[0], row.attrs, b">"], 0
         for start, end, col, old in edits:
-            pieces.append(content[pos:start])
+            if start > pos:
+                pieces.append(content[pos:start])
             if col is None:
                 pieces.append(old)  # a cell given the r it lacked
+            elif old is None:  # a new cell (as _cell makes it, without its checks)
+                style, encoded = make(number, col, None)
+                if encoded.content or style:
+                    pieces.append(cell_xml(p, f"{letter(col)}{number}", style, encoded).encode())
             else:
-                pieces.append(self._cell(row.number, col, old, make))
+                pieces.append(self._cell(number, col, old, make))
             pos = end
         pieces.append(content[pos:])
+        pieces.append(self._row_tags[1])
         attrs = row.attrs
-        for col in todo:
-            attrs = _update_spans(attrs, col)
+        if b"spans" in attrs:
+            for col in todo:
+                attrs = _update_spans(attrs, col)
         if not row.has_r:
             attrs = f' r="{row.number}"'.encode() + attrs
-        return b"".join([f"<{p}row".encode(), attrs, b">", *pieces, f"</{p}row>".encode()])
+        pieces[1] = attrs
+        return b"".join(pieces)
 
     def _edits(self, row: Row, content: bytes, todo: list[int]) -> list:
         """(start, end, col, old cell match) for each written column: where in the row's
@@ -232,9 +343,7 @@ class SheetEditor:
         Excel, LibreOffice and openpyxl write); None when the row needs the full parse."""
         if not content:
             return [(0, 0, col, None) for col in todo]
-        shape = self._shapes.get(row.number)
-        if shape is None:
-            shape = self._shapes[row.number] = self._shape(content)
+        shape = self._shape(content)  # not kept: each row is rebuilt once
         if not shape:
             return None
         last_col, last_end = shape
@@ -248,23 +357,42 @@ class SheetEditor:
                 edits.append((m.start(), m.end(), col, m))
                 continue
             for later in range(col + 1, last_col + 1):  # insert before the next cell there is
-                m = self._find(content, later, row.number)
-                if m is not None:
-                    edits.append((m.start(), m.start(), col, None))
+                start = self._start_of(content, later, row.number)
+                if start >= 0:
+                    edits.append((start, start, col, None))
                     break
-        edits.sort(key=lambda e: (e[0], e[2]))
+        edits.sort(key=_BY_PLACE)
         return edits
 
     def _shape(self, content: bytes) -> tuple[int, int] | bool:
         """(column, end) of a row's last cell when the quick search suits the row; False when
-        a cell lacks ``r="..."`` or something follows the last cell (an extLst)."""
-        p = self.prefix.encode()
-        if len(_CELL_TAG.findall(content)) != content.count(b"<" + p + b'c r="'):
+        a cell lacks ``r="..."`` or something follows the last cell (an extLst). Told by
+        counting (``_all_have_ref``)."""
+        if not self._row_has_refs(content, 0, len(content)):
             return False
-        last = _CELL.match(content, content.rfind(b"<" + p + b'c r="'))
+        lead = self._cell_tag + b' r="'
+        at = content.rfind(lead)
+        end = len(content) if content[-1:] == b">" else len(content.rstrip())
+        if at >= 0 and content.endswith(self._cell_close, 0, end):
+            # The last <c ... ends the row: no other <c follows to open a cell it could close.
+            quote = content.find(b'"', at + len(lead))
+            return column_of(content[at + len(lead):quote].decode()), end
+        last = _CELL.match(content, at)
         if last is None or last.end() != len(content.rstrip()):
             return False
         return column_of(_R_ATTR.search(last.group(1)).group(1).decode()), last.end()
+
+    def _start_of(self, content: bytes, col: int, row: int) -> int:
+        """Where the cell at ``col`` of the row starts, -1 if it has none (in a row where every
+        ``<c`` starts ``<c r="``: a reference right after one is a cell's). A reference
+        elsewhere (in text) raises ``_Unusual``, as in ``_find``."""
+        at = content.find(f'r="{letter(col)}{row}"'.encode())
+        if at < 0:
+            return -1
+        lead = self._cell_tag + b" "
+        if not content.startswith(lead, at - len(lead)):
+            raise _Unusual
+        return at - len(lead)
 
     @staticmethod
     def _find(content: bytes, col: int, row: int) -> re.Match | None:

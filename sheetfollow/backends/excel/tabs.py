@@ -10,13 +10,12 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from lxml import etree
 
 from ...model import Link
-from ...parallel import chunks_in_background
 from .cells import (
     LETTERS,
     MAX_LINK_CHARS,
@@ -27,6 +26,7 @@ from .cells import (
     range_text,
 )
 from .package import MAIN_NS, REL_NS, STRICT_REL_NS, XML_PARSER, local, serialize
+from .parts import DEFLATE_BYTE, TOOL_CELL, Part
 from .sheetshell import locate
 from .styles import StyleBook
 
@@ -54,18 +54,26 @@ _PLACEHOLDER = re.compile(rb"<([\w.-]+:)?hyperlinks\s*/>")
 
 @dataclass
 class RenderedRows:
-    """The ``<row>`` elements of a tool tab, produced lazily as byte chunks while the file is
-    written (a big tab is never held whole), and what must be known before: its extent, and
-    the links its cells carry."""
+    """The ``<row>`` elements of a tool tab, made while the file is written (a big tab is never
+    held whole) in units of ``_ROWS_PER_UNIT`` rows: ``make(first, stop)`` gives the chunks of
+    units ``first`` to ``stop``, ``costs`` estimates each unit's time. What must be known before
+    is known: its extent, and the links its cells carry."""
 
-    chunks: Iterable[bytes]
+    make: Callable[[int, int], Iterable[bytes]]
+    costs: list[float]
+    size: int  # estimated bytes
     height: int
     width: int
     links: list[tuple[str, str]] = field(default_factory=list)  # (cell ref, url)
 
 
 _ROWS_PER_CHUNK = 2000
-_BACKGROUND_ROWS = 2000
+_ROWS_PER_UNIT = 500
+# Estimated bytes of a cell's markup, besides its text; rows whose text is measured.
+_CELL_BYTES = 40
+_TEXT_SAMPLE = 8
+# Values that need no format and carry no link.
+_PLAIN_KINDS = frozenset({str, int, float, bool, type(None)})
 
 
 def _is_link(value) -> bool:
@@ -78,43 +86,61 @@ def render_rows(rows: list[list], epoch: dt.date, styles: StyleBook, prefix: str
     """Rows as SpreadsheetML, from row 1; row 1 is the header (bold) when ``header``.
 
     A first pass finds the extent, the links and the formats the cells need (so styles.xml
-    and the sheet's relationships are complete before anything is written); the XML itself
-    comes later, from ``_row_chunks``.
+    and the sheet's relationships are complete before anything is written) and estimates the
+    work of each unit of rows; the XML itself comes later, from ``_row_chunks``.
     """
     height = width = 0
     links: list[tuple[str, str]] = []
     has_dates = False
+    costs: list[float] = []
+    cells = text = size = 0
+    # A row at a time rather than a cell at a time (this pass runs before the work is shared):
+    # its last value found from the end, its kinds of values as a set.
     for number, row in enumerate(rows, start=1):
-        last = 0
-        for col, value in enumerate(row, start=1):
-            if value is None or value == "":
-                continue
-            last = col
-            kind = type(value)
-            if kind is str or kind is int or (header and number == 1):
-                continue
-            if isinstance(value, dt.date):
-                has_dates = True
-            elif _is_link(value):
-                links.append((f"{letter(col)}{number}", value.url))
+        last = len(row)
+        while last and (row[last - 1] is None or row[last - 1] == ""):
+            last -= 1
         if last:
-            height, width = number, max(width, last)
+            height = number
+            width = max(width, last)
+            cells += last
+            if number % _TEXT_SAMPLE == 0:  # the length of text, estimated from a sample
+                text += _TEXT_SAMPLE * sum([len(v) for v in row if type(v) is str])
+            if not (header and number == 1):
+                for kind in set(map(type, row)) - _PLAIN_KINDS:
+                    if issubclass(kind, dt.date):
+                        has_dates = True
+                    elif issubclass(kind, Link):
+                        links += [(f"{letter(col)}{number}", value.url)
+                                  for col, value in enumerate(row, start=1)
+                                  if type(value) is kind and _is_link(value)]
+        if number % _ROWS_PER_UNIT == 0 or number == len(rows):
+            unit_bytes = text + _CELL_BYTES * cells
+            costs.append(TOOL_CELL * cells + DEFLATE_BYTE * unit_bytes)
+            size += unit_bytes
+            cells = text = 0
     formats = (str(styles.bold_xf()) if header and height else None,
                str(styles.date_xf(0)) if has_dates else None,
                str(styles.link_xf()) if links else None)
     letter(width)  # fill the column letter cache
-    # The XML of a big tab is made by a second process while this one writes the rest.
-    chunks = chunks_in_background(lambda: _row_chunks(rows, epoch, prefix, header, formats),
-                                  min_rows=_BACKGROUND_ROWS, rows=len(rows))
-    return RenderedRows(chunks, height, width, links)
+
+    def make(first: int, stop: int) -> Iterator[bytes]:
+        return _row_chunks(rows, epoch, prefix, header, formats,
+                           first * _ROWS_PER_UNIT, stop * _ROWS_PER_UNIT)
+    return RenderedRows(make, costs or [0.0], size, height, width, links)
 
 
 def _row_chunks(rows: list[list], epoch: dt.date, p: str, header: bool,
-                formats: tuple[str | None, str | None, str | None]) -> Iterator[bytes]:
+                formats: tuple[str | None, str | None, str | None], first: int,
+                stop: int) -> Iterator[bytes]:
+    """The XML of ``rows[first:stop]``."""
     bold_style, date_style, link_style = formats
     letters = LETTERS
     batch: list[str] = []
-    for number, row in enumerate(rows, start=1):
+    # Text -> the rest of its cell after the reference ("" for none): the same texts (stages,
+    # channels, subjects) come back row after row.
+    texts: dict[str, str] = {}
+    for number, row in enumerate(itertools.islice(rows, first, stop), start=first + 1):
         cells = []
         is_header = header and number == 1
         for col, value in enumerate(row, start=1):
@@ -123,16 +149,34 @@ def _row_chunks(rows: list[list], epoch: dt.date, p: str, header: bool,
             if kind is str and not is_header:
                 if not value:
                     continue
-                if is_plain(value):
-                    cells.append(f'<{p}c r="{letters[col]}{number}" t="inlineStr"><{p}is><{p}t>'
-                                 f"{value}</{p}t></{p}is></{p}c>")
-                    continue
+                rest = texts.get(value)
+                if rest is None:
+                    rest = texts[value] = _text_rest(value, epoch, p)
+                if rest:
+                    cells.append(f'<{p}c r="{letters[col]}{number}{rest}')
+                continue
             elif kind is int and not is_header:
                 cells.append(f'<{p}c r="{letters[col]}{number}"><{p}v>{value}</{p}v></{p}c>')
                 continue
             elif kind is dt.date and not is_header:
                 cells.append(f'<{p}c r="{letters[col]}{number}" s="{date_style}"><{p}v>'
                              f"{(value - epoch).days}</{p}v></{p}c>")
+                continue
+            elif kind is bool and not is_header:
+                cells.append(f'<{p}c r="{letters[col]}{number}" t="b"><{p}v>{int(value)}</{p}v>'
+                             f"</{p}c>")
+                continue
+            elif kind is Link and not is_header and type(value.label) is str:
+                label = value.label  # a link shows its label, in the link format
+                if not label:
+                    continue
+                rest = texts.get(label)
+                if rest is None:
+                    rest = texts[label] = _text_rest(label, epoch, p)
+                if rest:
+                    style = link_style if _is_link(value) else None
+                    s = f' s="{style}"' if style and style != "0" else ""
+                    cells.append(f'<{p}c r="{letters[col]}{number}"{s}{rest[1:]}')
                 continue
             elif value is None:
                 continue
@@ -156,13 +200,25 @@ def _row_chunks(rows: list[list], epoch: dt.date, p: str, header: bool,
         yield "".join(batch).encode()
 
 
+def _text_rest(value: str, epoch: dt.date, p: str) -> str:
+    """What follows the reference in the cell of a text (as ``cell_xml`` writes it without a
+    style); "" when the text leaves nothing to write."""
+    if is_plain(value):
+        return f'" t="inlineStr"><{p}is><{p}t>{value}</{p}t></{p}is></{p}c>'
+    encoded = encode(value, epoch, p)
+    if not encoded.content:
+        return ""
+    return cell_xml(p, "", None, encoded)[len(f'<{p}c r="'):]
+
+
 def tool_sheet(shell: tuple[bytes, bytes, str] | None, rendered: RenderedRows,
                link_ids: list[str], widths: tuple[float, ...],
-               drawing_id: str | None = None) -> Iterable[bytes]:
-    """The worksheet part of a tool tab, as byte chunks: the tab's old ``shell`` (what its
-    part holds around ``<sheetData>``; a fresh sheet when None) with the rows of ``rendered``,
-    its hyperlinks set to ``link_ids``, its column widths to ``widths`` (if any), its
-    ``<drawing>`` to the relationship ``drawing_id`` (if given) and the header row frozen."""
+               drawing_id: str | None = None) -> Part:
+    """The worksheet part of a tool tab, made while the file is written: the tab's old
+    ``shell`` (what its part holds around ``<sheetData>``; a fresh sheet when None) with the
+    rows of ``rendered``, its hyperlinks set to ``link_ids``, its column widths to ``widths``
+    (if any), its ``<drawing>`` to the relationship ``drawing_id`` (if given) and the header
+    row frozen."""
     if shell is None:
         where = locate(NEW_SHEET)
         shell = NEW_SHEET[:where.open_start], NEW_SHEET[where.close_end:], ""
@@ -193,8 +249,18 @@ def tool_sheet(shell: tuple[bytes, bytes, str] | None, rendered: RenderedRows,
     after = result[where.close_end:]
     if rendered.links:
         after = _fill_hyperlinks(after, root, rendered.links, link_ids)
-    return itertools.chain([result[:where.open_start], f"<{p}sheetData>".encode()],
-                           rendered.chunks, [f"</{p}sheetData>".encode(), after])
+    head = result[:where.open_start] + f"<{p}sheetData>".encode()
+    tail = f"</{p}sheetData>".encode() + after
+    units = len(rendered.costs)
+    rows = rendered.make  # not ``rendered``: its links are not needed any more
+
+    def make(first: int, stop: int) -> Iterable[bytes]:
+        return itertools.chain([head] if first == 0 else [], rows(first, stop),
+                               [tail] if stop == units else [])
+    costs = list(rendered.costs)
+    costs[0] += DEFLATE_BYTE * len(head)
+    costs[-1] += DEFLATE_BYTE * len(tail)
+    return Part(make, costs, rendered.size + len(head) + len(tail))
 
 
 def _set_dimension(root, ns: str, ref: str) -> None:
