@@ -4,8 +4,7 @@ A sync of tens of thousands of leads is pure Python (drafting thousands of messa
 hundreds of thousands of cells), so one process uses one core. ``fork_start`` shares a list of
 jobs with a forked copy of the process, which inherits everything it needs and sends back only
 the answers, while this process does other work and then joins in. ``Background`` runs one
-function that way, and ``chunks_in_background`` one producer of bytes (a tab's XML), for work
-that can go on while this process does something else.
+function that way, for work that can go on while this process does something else.
 
 Both fall back to doing the work in this process when there is nothing to gain (small jobs, one
 core) or no safe ``fork`` (only Linux has one), and whenever the copy fails for any reason, so
@@ -19,8 +18,7 @@ import os
 import pickle
 import signal
 import sys
-import tempfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -117,12 +115,6 @@ class Background(Generic[R]):
             self._pid = 0
 
 
-def fork_map(fn: Callable[[T], R], jobs: Sequence[T], *, min_jobs: int = MIN_JOBS) -> list[R]:
-    """``[fn(job) for job in jobs]``, shared with a forked copy when there are at least
-    ``min_jobs`` jobs and a second core (see ``fork_start``)."""
-    return fork_start(fn, jobs, min_jobs=min_jobs)()
-
-
 def fork_start(fn: Callable[[T], R], jobs: Sequence[T], *,
                min_jobs: int = MIN_JOBS) -> Callable[[], list[R]]:
     """Begin ``[fn(job) for job in jobs]``; the function returned finishes it.
@@ -210,47 +202,3 @@ class _SharedJobs(Generic[T, R]):
                 found = theirs.get(number)
             answers += found if found is not None else self._batch(number)
         return answers
-
-
-def chunks_in_background(make: Callable[[], Iterable[bytes]], *,
-                         min_rows: int, rows: int) -> Iterable[bytes]:
-    """The byte chunks ``make()`` yields, produced by a forked copy into an unnamed temporary
-    file while this process goes on; reading them waits for the copy to finish. Made here, as
-    they are read, when ``rows`` is below ``min_rows`` or no copy can help."""
-    if rows < min_rows or not can_fork():
-        return _lazy(make)
-    try:
-        spool = tempfile.TemporaryFile()
-    except OSError:
-        return _lazy(make)
-
-    def produce() -> bool:
-        spool.seek(0)
-        spool.truncate()
-        for chunk in make():
-            spool.write(chunk)
-        spool.flush()
-        return True
-
-    job = Background(produce)
-    if not job.forked:
-        spool.close()
-        return _lazy(make)
-    return _spooled(job, spool, make)
-
-
-def _lazy(make: Callable[[], Iterable[bytes]]) -> Iterator[bytes]:
-    yield from make()
-
-
-def _spooled(job: Background, spool, make: Callable[[], Iterable[bytes]]) -> Iterator[bytes]:
-    with spool:
-        try:
-            job.result()  # made by the copy, or here into the spool if the copy failed
-            spool.seek(0)
-        except OSError:  # the spool itself failed (a full disk): make them as they are read
-            job.cancel()
-            yield from make()
-            return
-        while chunk := spool.read(1 << 20):
-            yield chunk

@@ -23,14 +23,14 @@ def square(n: int) -> int:
     return n * n
 
 
-def test_fork_map_keeps_order_and_values():
+def test_fork_start_keeps_order_and_values():
     jobs = list(range(1000))
-    assert parallel.fork_map(square, jobs, min_jobs=2) == [n * n for n in jobs]
+    assert parallel.fork_start(square, jobs, min_jobs=2)() == [n * n for n in jobs]
 
 
-def test_fork_map_below_the_threshold_stays_here(monkeypatch):
+def test_fork_start_below_the_threshold_stays_here(monkeypatch):
     monkeypatch.setattr(os, "fork", lambda: pytest.fail("forked for a small job"))
-    assert parallel.fork_map(square, [1, 2, 3], min_jobs=10) == [1, 4, 9]
+    assert parallel.fork_start(square, [1, 2, 3], min_jobs=10)() == [1, 4, 9]
 
 
 def test_a_failing_copy_is_replaced_by_work_here():
@@ -41,7 +41,7 @@ def test_a_failing_copy_is_replaced_by_work_here():
             raise RuntimeError("the copy breaks")
         return n + 1
 
-    assert parallel.fork_map(only_here, list(range(100)), min_jobs=2) == list(range(1, 101))
+    assert parallel.fork_start(only_here, list(range(100)), min_jobs=2)() == list(range(1, 101))
 
 
 def test_a_copy_killed_midway_is_replaced_by_work_here():
@@ -52,7 +52,7 @@ def test_a_copy_killed_midway_is_replaced_by_work_here():
             os._exit(9)
         return -n
 
-    assert parallel.fork_map(dies_in_copy, list(range(50)), min_jobs=2) == \
+    assert parallel.fork_start(dies_in_copy, list(range(50)), min_jobs=2)() == \
         [-n for n in range(50)]
 
 
@@ -63,7 +63,7 @@ def test_an_error_here_still_ends_the_copy():
         return n
 
     with pytest.raises(ValueError):
-        parallel.fork_map(boom, list(range(100)), min_jobs=2)
+        parallel.fork_start(boom, list(range(100)), min_jobs=2)()
     _assert_no_children()
 
 
@@ -113,35 +113,7 @@ def test_a_plan_with_drafts_made_by_a_copy_is_the_plan_made_here():
 def test_without_fork_everything_runs_here(monkeypatch):
     monkeypatch.setenv("SHEETFOLLOW_ONE_CORE", "1")
     assert not parallel.can_fork()
-    assert parallel.fork_map(square, list(range(10)), min_jobs=1) == [n * n for n in range(10)]
-
-
-def make_chunks(count: int):
-    return lambda: (f"<row r='{i}'/>".encode() for i in range(count))
-
-
-def test_chunks_made_in_background_are_the_same_bytes():
-    made = parallel.chunks_in_background(make_chunks(5000), min_rows=1, rows=5000)
-    assert b"".join(made) == b"".join(make_chunks(5000)())
-
-
-def test_chunks_from_a_failed_copy_are_made_here():
-    parent = os.getpid()
-
-    def make():
-        for i in range(100):
-            if i == 50 and os.getpid() != parent:
-                raise OSError("disk full in the copy")
-            yield str(i).encode()
-
-    made = parallel.chunks_in_background(make, min_rows=1, rows=100)
-    assert b"".join(made) == b"".join(str(i).encode() for i in range(100))
-
-
-def test_chunks_never_read_leave_no_process_behind():
-    made = parallel.chunks_in_background(make_chunks(10), min_rows=1, rows=10)
-    del made
-    _assert_no_children()
+    assert parallel.fork_start(square, list(range(10)), min_jobs=1)() == [n * n for n in range(10)]
 
 
 def _assert_no_children():
