@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 
 from .cadence import MAX_WAIT
@@ -28,6 +29,8 @@ class LeadsTab:
     columns: ColumnMap
     rows: list[LeadRow]  # in sheet order, blank rows left out
     new_ids: dict[int, str]  # sheet row -> ID assigned by this sync
+    # Rows whose ID cell holds a formula giving no usable ID: their IDs last for this sync only.
+    passing_ids: frozenset[int] = frozenset()
     _input_columns: list[int] | None = field(default=None, init=False, repr=False)
 
     def inputs(self, row: int) -> tuple[Value, ...]:
@@ -69,10 +72,11 @@ def read_leads(grid: Grid | None, settings: Settings, epoch: dt.date,
         rows.append(_read_row(grid, number, raw, columns, settings, epoch))
     rows, new_ids = assign_ids(rows, known_ids)
     id_col = columns.get("id")
-    if id_col is not None:
-        rows = [_formula_id(row, id_col) if row.row in new_ids
-                and (row.row, id_col) in grid.formulas else row for row in rows]
-    return LeadsTab(grid, columns, rows, new_ids)
+    passing = frozenset(row for row in new_ids if (row, id_col) in grid.formulas) \
+        if id_col is not None else frozenset()
+    if passing:
+        rows = [_formula_id(row, id_col) if row.row in passing else row for row in rows]
+    return LeadsTab(grid, columns, rows, new_ids, passing)
 
 
 def _formula_id(row: LeadRow, id_col: int) -> LeadRow:
@@ -179,8 +183,11 @@ def _with_id(row: LeadRow, lead_id: str) -> LeadRow:
     return twin
 
 
-def duplicates(rows: list[LeadRow]) -> dict[str, str]:
-    """Lead ID -> the ID of an earlier row with the same email or phone number."""
+def duplicates(rows: list[LeadRow], passing_ids: Collection[int] = ()) -> dict[str, str]:
+    """Lead ID -> an earlier lead with the same email or phone number: its ID, or "the lead in
+    row N" when that ID is written nowhere and lasts for this sync only (``passing_ids``, rows
+    whose ID cell holds the user's formula): the user could not find it, and the next sync
+    would name another."""
     first: dict[str, str] = {}
     found: dict[str, str] = {}
     for row in rows:
@@ -195,6 +202,10 @@ def duplicates(rows: list[LeadRow]) -> dict[str, str]:
                 found.setdefault(row.id, first[key])
             else:
                 first.setdefault(key, row.id)
+    if passing_ids:
+        rows_of = {row.id: row.row for row in rows if row.row in passing_ids}
+        found = {lead: f"the lead in row {rows_of[other]}" if other in rows_of else other
+                 for lead, other in found.items()}
     return found
 
 

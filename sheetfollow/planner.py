@@ -136,7 +136,7 @@ def plan_sync(data: WorkbookData, inputs: Inputs, today: dt.date) -> SyncPlan:
 
     ticks = done_ticks(data.grid(DUE))
     done: list[str] = []
-    dupes = duplicates(leads.rows)
+    dupes = duplicates(leads.rows, leads.passing_ids)
     results: list[LeadResult] = []
     new_states = dict(states)
     events: list[Event] = []

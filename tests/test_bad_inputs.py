@@ -403,6 +403,20 @@ def test_formula_in_the_id_column_without_a_usable_id_is_flagged_and_stable():
     assert not memory_sync(backend).changes
 
 
+def test_a_duplicate_of_a_lead_whose_id_cannot_be_written_names_its_row():
+    """The lead with a formula for an ID gets a passing ID at each sync, written nowhere:
+    another lead's "duplicate of L-0003" named an ID the user could not find, and a new one at
+    the next sync (every sync rewrote that flag)."""
+    backend = MemoryBackend({"Leads": [["Name", "Phone", "ID"], ["Ana", "+44 20 7946 0000", None],
+                                       ["Ben", "+44 20 7946 0000", None]]},
+                            {"Leads": {(2, 3)}})
+    plan = memory_sync(backend)
+    flags = {r.lead.name: r.flag for r in plan.leads}
+    assert flags["Ana"].startswith("INVALID ID (C2) holds a formula")
+    assert flags["Ben"].endswith("duplicate of the lead in row 2")
+    assert not memory_sync(backend).changes
+
+
 def test_dates_at_the_end_of_the_calendar_are_flagged_not_a_crash():
     """9999-12-31 is the last date a spreadsheet shows. As a Last Contact it left no room for the
     next step (OverflowError); in the 1904 date system the same serial number is beyond it."""
