@@ -192,6 +192,7 @@ class _SharedJobs(Generic[T, R]):
         finally:
             if self.copy is not None:
                 self.copy.cancel()
+                self.copy = None  # it refers back to this object (self._work)
             if self.queue >= 0:
                 os.close(self.queue)
                 self.queue = -1

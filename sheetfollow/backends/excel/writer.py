@@ -91,6 +91,9 @@ class WorkbookWriter:
     def __exit__(self, *exc) -> None:
         if self.shared is not None:
             self.shared.close()
+        # The parts' makers refer back to this writer: without them, reference counting frees
+        # the sheets' bytes and everything else at once, not the cycle collector some time later.
+        self.replaced, self.added, self._early, self.shared = {}, [], {}, None
 
     def build(self, changes: ChangeSet, level: int = ZIP_LEVEL) -> tuple[
             dict[str, bytes | Part], list[tuple[str, bytes | Part]]]:
