@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
+from typing import NoReturn
 
 import click
 
@@ -107,6 +109,7 @@ def sync(target, today, dry_run, as_json, quiet, templates, credentials, oauth_c
                    else "Dry run: nothing to change.")
     for problem in plan.problems:
         click.echo(f"Warning: {problem}", err=True)
+    _keep(report)
     if quiet:
         return
     click.echo(runlog.summary_line(report))
@@ -195,3 +198,41 @@ cli.add_command(doctor)
 cli.add_command(watch)
 cli.add_command(calendar)
 cli.add_command(metrics)
+
+
+# What commands made, kept from being freed when the program ends (see ``main``); None when the
+# commands are run some other way (tests run ``cli`` itself).
+_made: list | None = None
+
+
+def _keep(result) -> None:
+    if _made is not None:
+        _made.append(result)
+
+
+def main() -> NoReturn:
+    """The ``sheetfollow`` program (and ``python -m sheetfollow``): ``cli``, then the process ends
+    at once. Python would otherwise free, object by object, all that a sync made and still
+    holds, then its own modules: a tenth of a second after 10,000 leads, for nothing. Every
+    file a command writes is saved and closed before it returns; the output is flushed here,
+    and the exit status is the command's."""
+    global _made
+    _made = []
+    try:
+        cli(prog_name="sheetfollow")
+        status = 0
+    except SystemExit as exc:  # how click ends, whatever happened
+        status = exc.code
+    if status is None:
+        status = 0
+    elif not isinstance(status, int):
+        print(status, file=sys.stderr)
+        status = 1
+    if "logging" in sys.modules:  # (a library's log files; sheetfollow has none)
+        sys.modules["logging"].shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe: as Python itself reports it at exit
+            status = status or 120
+    os._exit(status)
