@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Collection
-from dataclasses import dataclass, field, replace
+from dataclasses import MISSING, dataclass, field, fields, replace
 
 from .cadence import MAX_WAIT
 from .changeset import column_letter
@@ -15,7 +15,7 @@ from .errors import WorkbookError
 from .layout import INPUT_COLUMNS, LEAD_COLUMNS, LEADS
 from .model import Grid, Value
 from .settings import Settings
-from .values import BadValue, as_text, read_date, read_money, read_weekday, read_yes
+from .values import BadValue, as_text, number_shown, read_date, read_money, read_weekday, read_yes
 
 ID_PATTERN = re.compile(r"L-(\d+)")
 # The latest Last Contact a cadence can count from: a step waits at most MAX_WAIT days, then
@@ -58,19 +58,23 @@ def read_leads(grid: Grid | None, settings: Settings, epoch: dt.date,
         aliases = ", ".join(LEAD_COLUMNS["name"][:5])
         raise WorkbookError(f"the {grid.name} tab has no Name column: put a header such as "
                             f"{aliases} in row 1 above your leads' names")
-    rows: list[LeadRow] = []
     names = tuple(columns.fields)
     place = [columns.fields[name] - 1 for name in names]
     width = max(place, default=0) + 1
     blank = (None,) * width
+    found: list[tuple[int, dict[str, Value]]] = []
     for number, values in enumerate(grid.rows[1:], start=2):
         if len(values) < width:
             values = [*values, *blank[len(values):]]
         raw = dict(zip(names, [values[i] for i in place], strict=True))
         if all(raw.get(f) in (None, "") for f in INPUT_COLUMNS):
             continue  # a blank row between leads
-        rows.append(_read_row(grid, number, raw, columns, settings, epoch))
-    rows, new_ids = assign_ids(rows, known_ids)
+        found.append((number, raw))
+    ids, new_ids = assign_ids([(number, as_text(raw.get("id"))) for number, raw in found],
+                              known_ids)
+    reader = _RowReader(grid, columns, settings, epoch)
+    rows = [reader.lead(number, raw, lead_id)
+            for (number, raw), lead_id in zip(found, ids, strict=True)]
     id_col = columns.get("id")
     passing = frozenset(row for row in new_ids if (row, id_col) in grid.formulas) \
         if id_col is not None else frozenset()
@@ -89,98 +93,120 @@ def _formula_id(row: LeadRow, id_col: int) -> LeadRow:
     return replace(row, problems=row.problems + (problem,))
 
 
-def _read_row(grid: Grid, number: int, values: dict[str, Value], columns: ColumnMap,
-              settings: Settings, epoch: dt.date) -> LeadRow:
-    """One lead from its row's ``values`` by field name."""
-    fields = columns.fields
-    raw = values.get
-    problems: list[str] = []
+# LeadRow's fields, and those with defaults (see ``_RowReader.lead``).
+_FIELD_COUNT = len(fields(LeadRow))
+_DEFAULTS = {f.name: f.default for f in fields(LeadRow) if f.default is not MISSING}
 
-    def cell(name: str) -> str:
-        return f"{LEAD_COLUMNS[name][0]} ({column_letter(fields[name])}{number})"
 
-    def date(name: str) -> dt.date | None:
-        value = raw(name)
+class _RowReader:
+    """Makes the leads of one Leads tab from their rows' values by field name."""
+
+    def __init__(self, grid: Grid, columns: ColumnMap, settings: Settings, epoch: dt.date):
+        self.grid, self.fields, self.settings, self.epoch = grid, columns.fields, settings, epoch
+        self.next_col = columns.fields.get("next_date")
+        self.days: dict[int, dt.date] = {}  # serial number -> date: dates repeat down a column
+
+    def cell(self, name: str, number: int) -> str:
+        return f"{LEAD_COLUMNS[name][0]} ({column_letter(self.fields[name])}{number})"
+
+    def date(self, raw: dict[str, Value], name: str, number: int,
+             problems: list[str]) -> dt.date | None:
+        value = raw.get(name)
         if value is None or type(value) is dt.date:
             return value
+        if type(value) is int:
+            day = self.days.get(value)
+            if day is not None:
+                return day
         try:
-            return read_date(value, epoch, settings.day_first)
+            day = read_date(value, self.epoch, self.settings.day_first)
         except BadValue as exc:
-            problems.append(f"{cell(name)}: {exc}")
+            problems.append(f"{self.cell(name, number)}: {exc}")
             return None
+        if type(value) is int:
+            self.days[value] = day
+        return day
 
-    name = as_text(raw("name"))
-    if not name:
-        problems.append(f"{cell('name')} is empty")
-    value = None
-    try:
-        value = read_money(raw("value"))
-        if value is not None and value < 0:
-            problems.append(f"{cell('value')}: a deal value cannot be negative ({value:g})")
-    except BadValue as exc:
-        problems.append(f"{cell('value')}: {exc}")
-    preferred_day = None
-    day_text = as_text(raw("preferred_day"))
-    if day_text:
+    def lead(self, number: int, raw: dict[str, Value], lead_id: str) -> LeadRow:
+        """The lead of row ``number``, whose ``raw`` values are by field name."""
+        get = raw.get
+        problems: list[str] = []
+        name = as_text(get("name"))
+        if not name:
+            problems.append(f"{self.cell('name', number)} is empty")
+        value = None
         try:
-            preferred_day = read_weekday(day_text)
+            value = read_money(get("value"))
+            if value is not None and value < 0:
+                problems.append(f"{self.cell('value', number)}: a deal value cannot be negative "
+                                f"({number_shown(value)})")
         except BadValue as exc:
-            problems.append(f"{cell('preferred_day')}: {exc}")
-    next_col = fields.get("next_date")
-    last_contact = date("last_contact")
-    if last_contact is not None and last_contact > LATEST_CONTACT:
-        problems.append(f"{cell('last_contact')}: {last_contact.isoformat()} is too far in the "
-                        "future to schedule a follow-up after it; type the date of the latest "
-                        "touch")
-        last_contact = None
-    next_date = date("next_date")
-    return LeadRow(
-        row=number,
-        id=as_text(raw("id")),
-        name=name,
-        company=as_text(raw("company")),
-        email=as_text(raw("email")),
-        phone=as_text(raw("phone")),
-        last_contact=last_contact,
-        method=as_text(raw("method")).casefold(),
-        notes=as_text(raw("notes")),
-        next_date=next_date,
-        next_date_formula=bool(next_col and (number, next_col) in grid.formulas),
-        stage=as_text(raw("stage")),
-        value=value,
-        preferred_channel=as_text(raw("preferred_channel")).casefold(),
-        preferred_day=preferred_day,
-        dnc=read_yes(raw("dnc")),
-        problems=tuple(problems),
-    )
+            problems.append(f"{self.cell('value', number)}: {exc}")
+        preferred_day = None
+        day_text = as_text(get("preferred_day"))
+        if day_text:
+            try:
+                preferred_day = read_weekday(day_text)
+            except BadValue as exc:
+                problems.append(f"{self.cell('preferred_day', number)}: {exc}")
+        last_contact = self.date(raw, "last_contact", number, problems)
+        if last_contact is not None and last_contact > LATEST_CONTACT:
+            problems.append(f"{self.cell('last_contact', number)}: {last_contact.isoformat()} is "
+                            "too far in the future to schedule a follow-up after it; type the "
+                            "date of the latest touch")
+            last_contact = None
+        next_date = self.date(raw, "next_date", number, problems)
+        next_col = self.next_col
+        # Made without LeadRow's __init__, which sets each field of a frozen dataclass through
+        # object.__setattr__: a third of the time of reading a lead.
+        lead = object.__new__(LeadRow)
+        values = lead.__dict__
+        values.update(
+            row=number,
+            id=lead_id,
+            name=name,
+            company=as_text(get("company")),
+            email=as_text(get("email")),
+            phone=as_text(get("phone")),
+            last_contact=last_contact,
+            method=as_text(get("method")).casefold(),
+            notes=as_text(get("notes")),
+            next_date=next_date,
+            next_date_formula=bool(next_col and (number, next_col) in self.grid.formulas),
+            stage=as_text(get("stage")),
+            value=value,
+            preferred_channel=as_text(get("preferred_channel")).casefold(),
+            preferred_day=preferred_day,
+            dnc=read_yes(get("dnc")),
+            touch_source="sheet",
+            problems=tuple(problems),
+        )
+        if len(values) < _FIELD_COUNT:  # a field added to LeadRow but not above: its default
+            for field_name, default in _DEFAULTS.items():
+                values.setdefault(field_name, default)
+        return lead
 
 
-def assign_ids(rows: list[LeadRow], known_ids: set[str]) -> tuple[list[LeadRow], dict[int, str]]:
-    """Give every row without an ID (or with a copy of an earlier row's ID) a new ``L-0001``.
+def assign_ids(rows: list[tuple[int, str]], known_ids: set[str]
+               ) -> tuple[list[str], dict[int, str]]:
+    """The ID of each lead, given as (sheet row, ID as read), in sheet order: its own, or a new
+    ``L-0001`` for one without (or with a copy of an earlier row's); and the new ones by row.
 
     Numbers continue after the highest ever used (in the sheet, the state tab or the Log), so an
     ID is never handed out twice, even after its lead was deleted.
     """
-    used = set(known_ids) | {r.id for r in rows if r.id}
+    used = set(known_ids) | {lead_id for _, lead_id in rows if lead_id}
     highest = max((int(m[1]) for i in used if (m := ID_PATTERN.fullmatch(i))), default=0)
     seen: set[str] = set()
     new_ids: dict[int, str] = {}
-    result = []
-    for row in rows:
-        if not row.id or row.id in seen:
+    ids = []
+    for number, lead_id in rows:
+        if not lead_id or lead_id in seen:
             highest += 1
-            row = _with_id(row, f"L-{highest:04d}")
-            new_ids[row.row] = row.id
-        seen.add(row.id)
-        result.append(row)
-    return result, new_ids
-
-
-def _with_id(row: LeadRow, lead_id: str) -> LeadRow:
-    """``replace(row, id=lead_id)``, without its checks: a first sync gives every lead an ID."""
-    twin = object.__new__(LeadRow)
-    twin.__dict__.update(row.__dict__, id=lead_id)
-    return twin
+            lead_id = new_ids[number] = f"L-{highest:04d}"
+        seen.add(lead_id)
+        ids.append(lead_id)
+    return ids, new_ids
 
 
 def duplicates(rows: list[LeadRow], passing_ids: Collection[int] = ()) -> dict[str, str]:

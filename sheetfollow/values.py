@@ -63,7 +63,7 @@ def read_date(value: Value, epoch: dt.date, day_first: bool | None) -> dt.date |
         raise BadValue(f"the formula shows {value.code}")
     if isinstance(value, (int, float)):
         if not 0 < value < (dt.date.max - epoch).days + 1:  # 9999-12-31 in either system
-            raise BadValue(f"the number {value:g} is not a date")
+            raise BadValue(f"the number {number_shown(value)} is not a date")
         return serial_to_date(value, epoch)
     day = parse_date_text(str(value), day_first)
     if day is not None and day <= epoch:
@@ -72,6 +72,13 @@ def read_date(value: Value, epoch: dt.date, day_first: bool | None) -> dt.date |
         raise BadValue(f"'{_shown(str(value).strip())}' is before {first}, the first date this "
                        "workbook's date system can hold")
     return day
+
+
+def number_shown(value: float) -> str:
+    """A number as a message shows it: 3000000, not 3e+06."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def _shown(text: str) -> str:
