@@ -89,6 +89,17 @@ class Rules:
     cadences: dict[str, Cadence]
     calendar: Calendar
     today: dt.date
+    _stages: dict[str, tuple[StageRule, str]] = field(default_factory=dict, init=False,
+                                                      repr=False, compare=False)
+
+    def stage(self, stage: str) -> tuple[StageRule, str]:
+        """The rule for a stage as written, and the stage normalized: worked out once for all
+        the leads at that stage."""
+        found = self._stages.get(stage)
+        if found is None:
+            found = self._stages[stage] = (stage_rule(stage, self.settings),
+                                           normalize_stage(stage))
+        return found
 
 
 @dataclass
@@ -127,8 +138,7 @@ def follow_up(row: LeadRow, state: LeadState | None, rules: Rules) -> Outcome:
         return Outcome(state, "INVALID", row.next_date, False, reason="; ".join(row.problems))
 
     events: list[Event] = []
-    rule = _stage_rule(row.stage, rules.settings)
-    stage = normalize_stage(row.stage)
+    rule, stage = rules.stage(row.stage)
     cadence = rules.cadences.get(st.cadence) if st.cadence else None
 
     # The user's own Next Date: set on first sight, or changed since the sync last wrote it
@@ -211,7 +221,7 @@ def follow_up(row: LeadRow, state: LeadState | None, rules: Rules) -> Outcome:
     return Outcome(st, status, next_date, write_next, step, cadence, events, warnings)
 
 
-def _stage_rule(stage: str, settings: Settings) -> StageRule:
+def stage_rule(stage: str, settings: Settings) -> StageRule:
     """The rule for a stage; an empty stage is New, an unknown one follows New with a warning."""
     rule = settings.stage_rule(stage) if stage.strip() else settings.stage_rule("New")
     if rule is None:

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .changeset import column_letter
-from .engine import Event, _stage_rule
+from .engine import Event, stage_rule
 from .model import Value, WriteValue
 from .settings import Settings, normalize_stage
 from .values import BadValue, as_text, read_date
@@ -254,7 +254,7 @@ def _history(events: list[_Entry], kind_of: Callable[[str], str], waiting: bool)
 
 
 def _kind(stage: str, settings: Settings) -> str:
-    return _stage_rule(stage, settings).kind
+    return stage_rule(stage, settings).kind
 
 
 def _kinds(settings: Settings) -> Callable[[str], str]:

@@ -19,6 +19,7 @@ class Calendar:
             self.closed_weekdays |= {5, 6}
         self.pause_until = settings.pause_until
         self.problems: list[str] = []
+        self._placed: dict[tuple[dt.date, int | None], dt.date] = {}  # see ``place``
         self.holidays = None
         if settings.country:
             import holidays  # only a workbook with a Country needs it (a slow import)
@@ -39,7 +40,15 @@ class Calendar:
 
     def place(self, day: dt.date, preferred_weekday: int | None = None) -> dt.date:
         """The first open day on or after ``day`` (and after any pause), on the lead's
-        preferred weekday when that weekday is ever open."""
+        preferred weekday when that weekday is ever open. (Many leads wait for the same day:
+        each answer is worked out once.)"""
+        key = (day, preferred_weekday)
+        placed = self._placed.get(key)
+        if placed is None:
+            placed = self._placed[key] = self._place(day, preferred_weekday)
+        return placed
+
+    def _place(self, day: dt.date, preferred_weekday: int | None) -> dt.date:
         if self.pause_until is not None and day < self.pause_until:
             day = self.pause_until
         if preferred_weekday in self.closed_weekdays:
