@@ -18,6 +18,7 @@ import os
 import pickle
 import signal
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar
 
@@ -139,7 +140,11 @@ BATCH = 32
 class _SharedJobs(Generic[T, R]):
     """Jobs shared by this process and a forked copy through a queue of batch numbers: a pipe
     filled before the copy starts, which each reads four bytes at a time (reads of a pipe are
-    atomic, so each batch is taken once)."""
+    atomic, so each batch is taken once).
+
+    The copy pickles each batch's answers into an unnamed temporary file as soon as they are
+    made, so that little is left to send when it ends: it answers with where each batch lies,
+    and this process reads them from the file."""
 
     def __init__(self, fn: Callable[[T], R], jobs: Sequence[T]):
         self.fn, self.jobs = fn, jobs
@@ -147,7 +152,9 @@ class _SharedJobs(Generic[T, R]):
         self.size = max(BATCH, -(-len(jobs) // 16_000))
         self.count = -(-len(jobs) // self.size)
         self.queue = -1
-        self.copy: Background[dict[int, list[R]]] | None = None
+        self.spool = None
+        self.parent = os.getpid()
+        self.copy: Background[dict[int, tuple[int, int]]] | None = None
         try:
             read, write = os.pipe()
         except OSError:
@@ -156,13 +163,14 @@ class _SharedJobs(Generic[T, R]):
             data = memoryview(b"".join(n.to_bytes(4, "little") for n in range(self.count)))
             while data:
                 data = data[os.write(write, data):]
+            self.spool = tempfile.TemporaryFile()
         except OSError:
             os.close(read)
             return
         finally:
             os.close(write)
         self.queue = read
-        self.copy = Background(self._work)
+        self.copy = Background(self._work_there)
 
     def _take(self) -> int | None:
         if self.queue < 0:
@@ -180,22 +188,56 @@ class _SharedJobs(Generic[T, R]):
             done[number] = self._batch(number)
         return done
 
+    def _work_there(self) -> dict[int, tuple[int, int]]:
+        """In the copy: take batches and write their answers into the spool; where each lies.
+        Called here too when the copy failed: nothing (this process does its batches)."""
+        if os.getpid() == self.parent:
+            return {}
+        fd = self.spool.fileno()
+        where, position = {}, 0
+        while (number := self._take()) is not None:
+            data = pickle.dumps(self._batch(number), protocol=pickle.HIGHEST_PROTOCOL)
+            view = memoryview(data)
+            while view:
+                view = view[os.pwrite(fd, view, position + len(data) - len(view)):]
+            where[number] = (position, len(data))
+            position += len(data)
+        return where
+
+    def _theirs(self) -> dict[int, list[R]]:
+        """The copy's answers, read from the spool (none if it failed)."""
+        where = self.copy.result() if self.copy is not None else {}
+        if not where:
+            return {}
+        fd = self.spool.fileno()
+        data = os.pread(fd, sum(size for _, size in where.values()), 0)
+        answers = {}
+        for number, (start, size) in where.items():
+            if start + size > len(data):
+                break  # the file ended early: those batches are done here
+            answers[number] = pickle.loads(data[start:start + size])
+        return answers
+
     def __del__(self) -> None:
+        self._close()
+
+    def _close(self) -> None:
         if self.queue >= 0:
             os.close(self.queue)
             self.queue = -1
+        if self.spool is not None:
+            self.spool.close()
+            self.spool = None
 
     def finish(self) -> list[R]:
         try:
             mine = self._work()
-            theirs = self.copy.result() if self.copy is not None else {}
+            theirs = self._theirs()
         finally:
             if self.copy is not None:
                 self.copy.cancel()
-                self.copy = None  # it refers back to this object (self._work)
-            if self.queue >= 0:
-                os.close(self.queue)
-                self.queue = -1
+                self.copy = None  # it refers back to this object (self._work_there)
+            self._close()
         answers: list[R] = []
         for number in range(self.count):  # a batch the copy took but never answered: do it here
             found = mine.get(number)
