@@ -157,7 +157,7 @@ def plan_sync(data: WorkbookData, inputs: Inputs, today: dt.date) -> SyncPlan:
     wanted = [(row, outcome) for row, outcome in followed
               if _drafted(outcome, settings, today)]
     library.prepare((outcome.step.template, outcome.step.channel) for _, outcome in wanted)
-    finish_drafts = inputs.start(_Drafter(library, settings, today), wanted)
+    finish_drafts = inputs.start(_Drafter(library, settings, today, dupes), wanted)
     drafted_rows = {row.row for row, _ in wanted}
     flag_writes: dict[int, int] = {}  # drafted row -> its Flag write's place in changes.cells
     for row, outcome in followed:
@@ -184,14 +184,20 @@ def plan_sync(data: WorkbookData, inputs: Inputs, today: dt.date) -> SyncPlan:
     metrics = compute_metrics(log_rows, results, settings, today, epoch)  # needs no draft
 
     by_row = {r.lead.row: r for r in results}
-    failed = [by_row[row.row] for (row, _), drafted in zip(wanted, finish_drafts(), strict=True)
-              if _add_draft(by_row[row.row], drafted, settings, today)]
+    failed = []
+    for (row, _), (draft, item) in zip(wanted, finish_drafts(), strict=True):
+        result = by_row[row.row]
+        result.draft, result.item = draft, item
+        if draft is None:  # the template failed for the lead: its flag says why
+            result.flag = item.flag
+            failed.append(result)
     _fix_flags(cells, columns["flag"], failed, flag_writes)
     problems += cells.hidden
     due = [r.item for r in results if r.item and r.item.due <= today]
     upcoming = [r.item for r in results if r.item and r.item.due > today]
     tabs = (_tab_write(data.grid(DUE), DUE, due_rows(due, upcoming, settings.upcoming_days),
-                       epoch, widths=(7, 11, 8, 22, 20, 10, 12, 26, 36, 60, 10, 10, 22, 40, 8)),
+                       epoch, widths=(7, 11, 8, 22, 20, 10, 12, 26, 36, 60, 10, 10, 22, 40, 8),
+                       fitted=True),  # (every item's texts are, see _Drafter)
             state_tab,
             _tab_write(data.grid(METRICS), METRICS, metrics_rows(metrics), epoch,
                        widths=METRICS_WIDTHS, charts=metrics_charts(chart_series(metrics))))
@@ -289,24 +295,37 @@ def _drafted(outcome: Outcome, settings: Settings, today: dt.date) -> bool:
 
 @dataclass(frozen=True)
 class _Drafter:
-    """Makes one lead's draft and its Open link: ``(Draft, Link | None)``, or ``(reason, None)``
-    when the template fails for the lead. Answers are plain values, so they can come back from
-    another process."""
+    """Makes a drafted lead's Due item, with its draft and Open link: ``(Draft, DueItem)``, or
+    ``(None, DueItem)`` when the template fails for the lead (the item's flag then says why,
+    and it has no message). Its texts are fitted to a cell (``fit_text``). Answers are plain
+    values, so they can come back from another process."""
 
     library: TemplateLibrary
     settings: Settings
     today: dt.date
+    dupes: dict[str, str]
 
-    def __call__(self, job: tuple[LeadRow, Outcome]) -> tuple[Draft | str, Link | None]:
+    def __call__(self, job: tuple[LeadRow, Outcome]) -> tuple[Draft | None, DueItem]:
         row, outcome = job
-        step = outcome.step
+        step, today = outcome.step, self.today
+        result = _result(row, outcome, self.dupes, self.settings, today)
+        to = _address_for(row, step.channel)
         try:
             draft = self.library.render(step.template, step.channel,
-                                        *draft_context(row, outcome, self.settings), self.today)
+                                        *draft_context(row, outcome, self.settings), today)
         except DraftError as exc:
-            return str(exc), None
-        to = _address_for(row, step.channel)
-        return draft, open_link(step.channel, to, draft) if to else None
+            draft, link = None, None
+            flag = " · ".join([f"INVALID {exc}"] + result.warnings)
+        else:
+            link = open_link(step.channel, to, draft) if to else None
+            flag = result.flag
+        fit = fit_text
+        return draft, DueItem(
+            lead_id=fit(row.id), name=fit(row.name), company=fit(row.company),
+            due=outcome.next_date, days_overdue=max((today - outcome.next_date).days, 0),
+            channel=step.channel, step=fit(_short_step(outcome)), to=fit(to),
+            subject=fit(draft.subject) if draft else "", message=fit(draft.body) if draft else "",
+            link=link, value=row.value, flag=fit(flag), why=fit(why(row, outcome)))
 
 
 def _address_for(row: LeadRow, channel: str):
@@ -317,7 +336,7 @@ def _address_for(row: LeadRow, channel: str):
 
 def _result(row: LeadRow, outcome: Outcome, dupes: dict[str, str], settings: Settings,
             today: dt.date) -> LeadResult:
-    """The lead's result before its draft (see ``_add_draft``)."""
+    """The lead's result before its draft (see ``_Drafter``)."""
     warnings = list(outcome.warnings)
     if row.id in dupes:
         warnings.append(f"duplicate of {dupes[row.id]}")
@@ -327,27 +346,6 @@ def _result(row: LeadRow, outcome: Outcome, dupes: dict[str, str], settings: Set
     if status == "OVERDUE":
         status = f"OVERDUE {(today - outcome.next_date).days}d"
     return LeadResult(row, outcome, " · ".join([status] + warnings), warnings=warnings)
-
-
-def _add_draft(result: LeadResult, drafted: tuple[Draft | str, Link | None],
-               settings: Settings, today: dt.date) -> bool:
-    """Give a drafted lead its draft and Due item; True when the template failed for the lead
-    (its flag then says why)."""
-    row, outcome = result.lead, result.outcome
-    step = outcome.step
-    draft, link = drafted
-    failed = isinstance(draft, str)
-    if failed:
-        result.flag = " · ".join([f"INVALID {draft}"] + result.warnings)
-        draft = None
-    result.draft = draft
-    result.item = DueItem(
-        lead_id=row.id, name=row.name, company=row.company, due=outcome.next_date,
-        days_overdue=max((today - outcome.next_date).days, 0), channel=step.channel,
-        step=_short_step(outcome), to=_address_for(row, step.channel),
-        subject=draft.subject if draft else "", message=draft.body if draft else "",
-        link=link, value=row.value, flag=result.flag, why=why(row, outcome))
-    return failed
 
 
 def _fix_flags(cells: _Cells, col: int, failed: list[LeadResult],
@@ -428,14 +426,15 @@ def metrics_charts(series: dict[str, ChartSeries]) -> tuple[Chart, ...]:
 
 def _tab_write(grid: Grid | None, name: str, rows: list[list[WriteValue]], epoch: dt.date,
                hidden: bool = False, widths: tuple[float, ...] = (),
-               charts: tuple[Chart, ...] = ()) -> TabWrite | None:
+               charts: tuple[Chart, ...] = (), fitted: bool = False) -> TabWrite | None:
     """The write that replaces a tool tab, or None when what it shows already equals ``rows``.
 
     Only the rows are compared, not the ``charts``: a tab's charts are derived from the same
     layout as its rows (see ``metrics.chart_series``), so equal rows mean equal charts. (A
     Metrics tab written before charts existed gets them on the next sync that changes it: the
     daily "As of" row sees to that.)"""
-    rows = fit_rows(rows)
+    if not fitted:  # (``rows`` whose every text is fitted already)
+        rows = fit_rows(rows)
     if grid is not None and _grid_equals(grid, rows, epoch):
         return None
     return TabWrite(grid.name if grid else name, rows, hidden, widths, charts)
