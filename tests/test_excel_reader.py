@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from openpyxl.cell.rich_text import CellRichText, TextBlock
 from openpyxl.cell.text import InlineFont
 
-from sheetfollow import api
+from sheetfollow import api, parallel
 from sheetfollow.backends.excel import ExcelBackend, fastread
 from sheetfollow.backends.excel.package import Package
 from sheetfollow.backends.excel.reader import read_grid, shared_strings, workbook_epoch
@@ -515,3 +515,56 @@ def test_odd_and_damaged_sheets_read_the_same_or_fail_the_same(book, edits):
     pkg = package(data, strings(items, p) if items is not None else None, date1904)
     with mock.patch.object(fastread, "CHUNK", 128):
         assert outcome(pkg, fast=True) == outcome(pkg, fast=False)
+
+
+# --- big sheets, read by two processes -----------------------------------------------------------
+
+needs_fork = pytest.mark.skipif(not parallel.can_fork(), reason="needs fork and two cores")
+
+
+@needs_fork
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(workbooks(), st.sampled_from([1, 40, 200]))
+def test_sheets_split_between_two_processes_read_the_same(book, split):
+    """A big sheet's second half is scanned by a forked copy (from its first row after the
+    middle, when that row has r): the same rows as one scan, repeated and unnumbered rows
+    included, or the same fallback."""
+    p, rows, tail, items, date1904 = book
+    pkg = package(sheet(rows, p, tail), strings(items, p) if items is not None else None,
+                  date1904)
+    with mock.patch.object(fastread, "SPLIT", split), mock.patch.object(fastread, "CHUNK", 300):
+        assert outcome(pkg, fast=True) == outcome(pkg, fast=False)
+
+
+@needs_fork
+def test_a_split_sheet_is_read_by_a_copy(monkeypatch):
+    rows = "".join(f'<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>lead {n}</t></is></c>'
+                   f'<c r="B{n}"><f>1+1</f><v>{n}</v></c></row>' for n in range(1, 400))
+    rows += '<row r="5"><c r="C5"><v>7</v></c></row><row r="900"/>'  # out of order; empty
+    data = sheet(rows)
+    monkeypatch.setattr(fastread, "SPLIT", 1000)
+    started = []
+    real = parallel.Background.__init__
+
+    def record(self, fn, **kwargs):
+        started.append(fn)
+        real(self, fn, **kwargs)
+
+    monkeypatch.setattr(parallel.Background, "__init__", record)
+    found = fastread.read_cells(data, [], EPOCH_1900)
+    assert len(started) == 1
+    monkeypatch.setattr(fastread, "SPLIT", len(data))
+    assert found == fastread.read_cells(data, [], EPOCH_1900)
+    grid, formulas, _ = found
+    assert len(grid) == 900 and grid[4] == ["lead 5", 5, 7] and (399, 2) in formulas
+    assert len(started) == 1
+
+
+@needs_fork
+def test_a_split_sheet_whose_second_half_is_empty_rows_keeps_its_height(monkeypatch):
+    rows = "".join(f'<row r="{n}"><c r="A{n}"><v>{n}</v></c></row>' for n in range(1, 50))
+    rows += "".join(f'<row r="{n}" ht="20" customHeight="1"/>' for n in range(50, 400))
+    data = sheet(rows)
+    monkeypatch.setattr(fastread, "SPLIT", 1000)
+    grid, _, _ = fastread.read_cells(data, [], EPOCH_1900)
+    assert len(grid) == 399 and grid[48] == [49] and grid[398] == []

@@ -23,6 +23,7 @@ from lxml import etree
 
 from ...collector import paused
 from ...model import Value
+from ...parallel import Background, can_fork
 from .cells import column_of, decode_value, decode_xstring, number_value, parse_range
 from .package import XML_PARSER, local
 
@@ -59,14 +60,61 @@ def read_cells(data: bytes, strings: list[str], epoch: dt.date) -> Cells | None:
     if outside is None:
         return None
     merged, prefixes = outside
-    scan = _RowScan(span[4], prefixes, strings, epoch)
     try:
         with paused():
-            for text in _chunks(data, span, "row"):
-                scan.feed(text)
+            second = _second_half(data, span)
+            if second is None:
+                rows, formulas = _scan(data, span, prefixes, strings, epoch)
+            else:  # the second half scanned by a copy of this process meanwhile
+                theirs = Background(lambda: _scan_tail(data, second, prefixes, strings, epoch))
+                try:
+                    rows, formulas = _scan(data, span[:2] + (second[1],) + span[3:], prefixes,
+                                           strings, epoch)
+                    height, first, tail, their_formulas = theirs.result()
+                finally:
+                    theirs.cancel()
+                for number, values in enumerate(tail, start=first):
+                    store_row(rows, number, values)
+                rows.extend([] for _ in range(height - len(rows)))
+                formulas |= their_formulas
     except (_Unrecognised, ValueError, IndexError, OverflowError):
         return None
-    return scan.rows, scan.formulas, merged
+    return rows, formulas, merged
+
+
+# A sheet with more cells than this (in bytes of XML) is scanned by two processes, when the
+# machine has two cores: each half of its rows by one.
+SPLIT = 1 << 21
+
+
+def _second_half(data: bytes, span: tuple) -> tuple | None:
+    """The span of the second half of a big ``<sheetData>``, from the first row after its
+    middle; None when the sheet is scanned in one go (small, one core, or that row has no
+    ``r``, so its number depends on the rows before it)."""
+    start, end, prefix = span[1], span[2], span[4]
+    if end - start < SPLIT or not can_fork():
+        return None
+    at = data.find(f"<{prefix}row ".encode(), (start + end) // 2, end)
+    if at < 0 or not data.startswith(f'<{prefix}row r="'.encode(), at):
+        return None
+    return span[:1] + (at,) + span[2:]
+
+
+def _scan(data: bytes, span: tuple, prefixes: tuple[str, ...], strings: list[str],
+          epoch: dt.date) -> tuple[list[list[Value]], set[tuple[int, int]]]:
+    scan = _RowScan(span[4], prefixes, strings, epoch)
+    for text in _chunks(data, span, "row"):
+        scan.feed(text)
+    return scan.rows, scan.formulas
+
+
+def _scan_tail(data: bytes, span: tuple, prefixes: tuple[str, ...], strings: list[str],
+               epoch: dt.date) -> tuple[int, int, list[list[Value]], set[tuple[int, int]]]:
+    """The rows of a sheet's second half as (the height they give the sheet, the number of
+    the first row that holds anything, the rows from there on, the formula cells)."""
+    rows, formulas = _scan(data, span, prefixes, strings, epoch)
+    first = next((i for i, values in enumerate(rows) if values), len(rows))
+    return len(rows), first + 1, rows[first:], formulas
 
 
 def read_strings(data: bytes) -> list[str] | None:
