@@ -323,7 +323,7 @@ class _Drafter:
         return draft, DueItem(
             lead_id=fit(row.id), name=fit(row.name), company=fit(row.company),
             due=outcome.next_date, days_overdue=max((today - outcome.next_date).days, 0),
-            channel=step.channel, step=fit(_short_step(outcome)), to=fit(to),
+            channel=fit(step.channel), step=fit(_short_step(outcome)), to=fit(to),
             subject=fit(draft.subject) if draft else "", message=fit(draft.body) if draft else "",
             link=link, value=row.value, flag=fit(flag), why=fit(why(row, outcome)))
 
