@@ -12,7 +12,6 @@ import contextlib
 import datetime as dt
 import json
 import os
-import socket
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -122,7 +121,7 @@ def locked_message(target: str, info: dict, now: dt.datetime | None = None) -> s
     pid = info.get("pid")
     if isinstance(pid, int):
         host = info.get("host")
-        where = f" on {host}" if host and host != socket.gethostname() else ""
+        where = f" on {host}" if host and host != _host() else ""
         holder += (" by" if holder else "; it is") + f" pid {pid}{where}"
     return (f"another sheetfollow run is syncing {target}{holder}; "
             "try again when it has finished")
@@ -148,7 +147,16 @@ def _make_folder(folder: Path, target) -> None:
 
 def _write_info(info: Path) -> None:
     """Best effort: the lock works without it, the message is just less specific."""
-    record = {"pid": os.getpid(), "host": socket.gethostname(),
+    record = {"pid": os.getpid(), "host": _host(),
               "started": dt.datetime.now().astimezone().isoformat(timespec="seconds")}
     with contextlib.suppress(OSError):
         info.write_text(json.dumps(record), encoding="utf-8")
+
+
+def _host() -> str:
+    """This computer's name (without importing socket where the system tells it directly)."""
+    if hasattr(os, "uname"):
+        return os.uname().nodename
+    import socket
+
+    return socket.gethostname()

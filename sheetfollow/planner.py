@@ -173,14 +173,15 @@ def plan_sync(data: WorkbookData, inputs: Inputs, today: dt.date) -> SyncPlan:
 
     state_tab = _tab_write(data.grid(STATE), STATE, state_rows(new_states), epoch, hidden=True)
     new_events = [e for e in events if _event_key(e) not in logged]
+    new_rows = fit_rows(event_rows(new_events))  # as the Log will hold them
     if new_events:
         if log_grid is not None:  # a Log from an older version gains the newer columns' headers
             header = log_grid.rows[0] if log_grid.rows else []
             for col in range(len(header) + 1, len(LOG_HEADER) + 1):
                 changes.cells.append(CellWrite(log_grid.name, 1, col, LOG_HEADER[col - 1]))
         changes.appends.append(RowAppend(log_grid.name if log_grid else LOG, list(LOG_HEADER),
-                                         fit_rows(event_rows(new_events))))
-    log_rows = (log_grid.rows[1:] if log_grid else []) + event_rows(new_events)
+                                         new_rows))
+    log_rows = (log_grid.rows[1:] if log_grid else []) + new_rows
     metrics = compute_metrics(log_rows, results, settings, today, epoch)  # needs no draft
 
     by_row = {r.lead.row: r for r in results}
@@ -319,13 +320,18 @@ class _Drafter:
         else:
             link = open_link(step.channel, to, draft) if to else None
             flag = result.flag
-        fit = fit_text
+        texts = [row.id, row.name, row.company, step.channel, _short_step(outcome), to,
+                 draft.subject if draft else "", draft.body if draft else "", flag,
+                 why(row, outcome)]
+        joined = "".join(texts)  # one check for all: they are rarely anything but plain
+        if len(joined) > MAX_CELL_CHARS // 2 or UNWRITABLE.search(joined):
+            texts = [fit_text(text) for text in texts]
+        lead_id, name, company, channel, short, to, subject, message, flag, why_text = texts
         return draft, DueItem(
-            lead_id=fit(row.id), name=fit(row.name), company=fit(row.company),
-            due=outcome.next_date, days_overdue=max((today - outcome.next_date).days, 0),
-            channel=fit(step.channel), step=fit(_short_step(outcome)), to=fit(to),
-            subject=fit(draft.subject) if draft else "", message=fit(draft.body) if draft else "",
-            link=link, value=row.value, flag=fit(flag), why=fit(why(row, outcome)))
+            lead_id=lead_id, name=name, company=company, due=outcome.next_date,
+            days_overdue=max((today - outcome.next_date).days, 0), channel=channel, step=short,
+            to=to, subject=subject, message=message, link=link, value=row.value, flag=flag,
+            why=why_text)
 
 
 def _address_for(row: LeadRow, channel: str):
