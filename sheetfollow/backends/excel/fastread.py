@@ -9,7 +9,7 @@ Anything else (a comment, CDATA, a namespace declaration, an element out of plac
 cannot prove well-formed) makes the scan give up, and the caller reads the part with the
 general lxml reader, the reference: both give exactly the same values. Everything
 outside the element (prolog, namespaces, merged cells) is parsed by lxml with the cells cut out,
-so damage there is still found by the parser.
+so damage there is still found by the parser. The patterns themselves are in ``scanpatterns``.
 """
 
 from __future__ import annotations
@@ -26,6 +26,17 @@ from ...model import Value
 from ...parallel import Background, can_fork
 from .cells import column_of, decode_value, decode_xstring, number_value, parse_range
 from .package import XML_PARSER, local
+from .scanpatterns import (
+    EQ,
+    NAME,
+    S,
+    cell_token,
+    general_cell,
+    general_row,
+    general_string,
+    rich_parts,
+    string_token,
+)
 
 Cells = tuple[list[list[Value]], set[tuple[int, int]], list[tuple[int, int, int, int]]]
 
@@ -33,16 +44,6 @@ Cells = tuple[list[list[Value]], set[tuple[int, int]], list[tuple[int, int, int,
 # of one chunk and its tokens are in memory at once, never those of a whole big sheet. Small
 # chunks stay in the processor's cache.
 CHUNK = 1 << 18
-
-_S = "[ \t\r\n]"
-_NAME = "[A-Za-z_][A-Za-z0-9_.-]*"
-_ENTITY = "&(?:amp|lt|gt|quot|apos|#[0-9]+|#x[0-9A-Fa-f]+);"
-_TEXT = f"[^<&]*(?:{_ENTITY}[^<&]*)*"
-# Attribute values (never decoded): character references in them are left to lxml.
-_NAMED = "&(?:amp|lt|gt|quot|apos);"
-_QUOTED = f"\"[^<&\"]*(?:{_NAMED}[^<&\"]*)*\"|'[^<&']*(?:{_NAMED}[^<&']*)*'"
-_EQ = f"{_S}*={_S}*"
-
 
 # Inline text up to this length is shared between equal cells (longer text rarely repeats).
 _SHARED_LENGTH = 40
@@ -125,7 +126,7 @@ def read_strings(data: bytes) -> list[str] | None:
     if outside is None:
         return None
     prefix, prefixes = span[4], outside[1]
-    token, rich = _string_token(prefix), _rich_parts(prefix)
+    token, rich = string_token(prefix), rich_parts(prefix)
     strings: list[str] = []
     append = strings.append
     checked = others = 0
@@ -137,7 +138,7 @@ def read_strings(data: bytes) -> list[str] | None:
                 for plain, other, space, bad in tokens:
                     if other:
                         others += 1
-                        plain = _string_text(*_checked(_general_string(prefix, prefixes),
+                        plain = _string_text(*_checked(general_string(prefix, prefixes),
                                                        other).groups(""), rich)
                     elif space:
                         continue
@@ -184,7 +185,7 @@ class _RowScan:
     def __init__(self, prefix: str, prefixes: tuple[str, ...], strings: list[str],
                  epoch: dt.date):
         self.prefix, self.prefixes = prefix, prefixes
-        self.token, self.rich = _cell_token(prefix, prefixes), _rich_parts(prefix)
+        self.token, self.rich = cell_token(prefix, prefixes), rich_parts(prefix)
         self.strings, self.epoch = strings, epoch
         self.rows: list[list[Value]] = []
         self.formulas: set[tuple[int, int]] = set()
@@ -239,7 +240,7 @@ class _RowScan:
                     value = decode_value(kind, (_unescape(v) if "&" in v else v) or None, epoch)
             elif other:
                 others += 1
-                cell = _checked(_general_cell(self.prefix, self.prefixes), other)
+                cell = _checked(general_cell(self.prefix, self.prefixes), other)
                 ref, kind, f, v, inline, plain, runs = cell.groups("")
                 col = (columns.get(ref) or _column(ref)) if ref else col + 1
                 value = _cell_value(kind, v, inline, plain, runs, self.rich, strings, epoch)
@@ -250,7 +251,7 @@ class _RowScan:
                     store_row(rows, row_number, values)
                     values = None
                 if other_row:
-                    r, row = _checked(_general_row(self.prefix, self.prefixes),
+                    r, row = _checked(general_row(self.prefix, self.prefixes),
                                       other_row).groups("")
                 if values is not None:
                     raise _Unrecognised  # a row inside a row
@@ -338,11 +339,11 @@ _ENTITY_REFERENCE = re.compile("&(?:(amp|lt|gt|quot|apos|#[0-9]+|#x[0-9A-Fa-f]+)
 _CHARACTERS = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
 _CHARACTER_REFERENCE = re.compile("&#(x?)([0-9A-Fa-f]+);")
 _VALUE = "(?:\"[^\"]*\"|'[^']*')"
-_ANY_ATTRIBUTE = f"{_S}+[^ \t\r\n=]+{_EQ}{_VALUE}"
+_ANY_ATTRIBUTE = f"{S}+[^ \t\r\n=]+{EQ}{_VALUE}"
 # A start tag with two attributes of one local name (two prefixes may stand for one namespace).
 _REPEATED_ATTRIBUTE = re.compile(
-    f"<[^ \t\r\n/>!?]+(?:{_ANY_ATTRIBUTE})*?{_S}+(?:[^ \t\r\n=:]+:)?([^ \t\r\n=:]+){_EQ}"
-    f"{_VALUE}(?:{_ANY_ATTRIBUTE})*?{_S}+(?:[^ \t\r\n=:]+:)?\\1{_EQ}")
+    f"<[^ \t\r\n/>!?]+(?:{_ANY_ATTRIBUTE})*?{S}+(?:[^ \t\r\n=:]+:)?([^ \t\r\n=:]+){EQ}"
+    f"{_VALUE}(?:{_ANY_ATTRIBUTE})*?{S}+(?:[^ \t\r\n=:]+:)?\\1{EQ}")
 
 
 def _unescape(text: str) -> str:
@@ -421,7 +422,7 @@ def _chunks(data: bytes, span: tuple, child: str) -> Iterator[str]:
 @functools.lru_cache(maxsize=4)
 def _opening(name: str) -> re.Pattern:
     return re.compile(
-        f"<({_NAME}:)?{name}(?=[ \t\r\n/>])((?:[^>\"']|\"[^\"]*\"|'[^']*')*?)(/?)>".encode())
+        f"<({NAME}:)?{name}(?=[ \t\r\n/>])((?:[^>\"']|\"[^\"]*\"|'[^']*')*?)(/?)>".encode())
 
 
 def _span(data: bytes, name: str) -> tuple[int, int, int, int, str] | None:
@@ -443,7 +444,7 @@ def _span(data: bytes, name: str) -> tuple[int, int, int, int, str] | None:
     return m.start(), m.end(), where, close.end(), prefix
 
 
-_CLOSE_END = re.compile(f"{_S}*>".encode())
+_CLOSE_END = re.compile(f"{S}*>".encode())
 
 
 def _outside(data: bytes, span: tuple, name: str, inner: str
@@ -478,136 +479,3 @@ def _outside(data: bytes, span: tuple, name: str, inner: str
     if element is None:
         return None
     return merged, tuple(sorted(p for p in element.nsmap if p)) + ("xml",)
-
-
-# --- the patterns -------------------------------------------------------------------------------
-
-# The groups of the patterns, in the order findall and groups() give them.
-_CELL_FIELDS = ("c", "ref", "istr", "kind", "plain", "f", "v", "other", "ended", "r", "row",
-                "other_row", "end", "bad")
-_GENERAL_CELL_FIELDS = ("ref", "kind", "f", "v", "inline", "plain", "runs")
-# Row attributes as programs write them: each at most once, in the schema's order.
-_ROW_ATTRIBUTES = ("spans", "s", "customFormat", "ht", "hidden", "customHeight", "outlineLevel",
-                   "collapsed", "thickTop", "thickBot", "ph", "x14ac:dyDescent")
-
-
-@functools.lru_cache(maxsize=16)
-def _cell_token(prefix: str, prefixes: tuple[str, ...]) -> re.Pattern:
-    p = re.escape(prefix)
-    formula = (f"(?P<f><){p}f(?: [A-Za-z]+=\"[^\"<&]*\")*"
-               f"(?:/>|>[^<&]*(?:{_NAMED}[^<&]*)*</{p}f>)")
-    # Text may hold any "&" here: decoding it refuses one that starts no entity.
-    plain = (f'(?P<c><){p}c(?: r="(?P<ref>[A-Z]{{1,3}})[0-9]+"|)(?: s="[0-9]+"|)'
-             f'(?: t="(?:(?P<istr>inlineStr)|(?P<kind>[A-Za-z]+))"|)'
-             f'(?(istr)><{p}is><{p}t(?: xml:space="preserve"|)>(?P<plain>[^<]*)'
-             f"</{p}t></{p}is></{p}c>"
-             f"|(?:/>|>(?:{formula}|)(?:<{p}v>(?P<v>[^<]*)</{p}v>|<{p}v/>|)</{p}c>))")
-    row_attributes = "".join(f'(?: {name}="[^"<&]*"|)' for name in _ROW_ATTRIBUTES
-                             if ":" not in name or name.split(":")[0] in prefixes)
-    row = (f'(?:(?P<ended></){p}row>|)<{p}row(?: r="(?P<r>[0-9]*)"|){row_attributes}'
-           "(?P<row>/?>)")
-    end = f"(?P<end></){p}row{_S}*>"
-    return _compile((plain, f"(?P<other>{_loose(p, 'c')})", row,
-                     f"(?P<other_row>{_row(p, prefixes, capture=False)})", end, f"{_S}+",
-                     "(?P<bad>[\\s\\S])"), _CELL_FIELDS)
-
-
-@functools.lru_cache(maxsize=16)
-def _string_token(prefix: str) -> re.Pattern:
-    p = re.escape(prefix)
-    plain = f'<{p}si><{p}t(?: xml:space="preserve"|)>(?P<plain>[^<]*)</{p}t></{p}si>'
-    return _compile((plain, f"(?P<other>{_loose(p, 'si')})", f"(?P<space>{_S}+)",
-                     "(?P<bad>[\\s\\S])"), ("plain", "other", "space", "bad"))
-
-
-def _loose(p: str, element: str) -> str:
-    """Element ``element`` up to its end, in any form, for its general pattern to check (the
-    token stays quick to compile; the general patterns are compiled when first needed)."""
-    attrs = f"""(?:{_S}(?:[^<>"']|"[^"<]*"|'[^'<]*')*)?"""
-    return (f"<{p}{element}{attrs}/>|<{p}{element}{attrs}>"
-            f"[^<]*(?:<(?!/{p}{element}[ \t\r\n>])[^<]*)*</{p}{element}{_S}*>")
-
-
-@functools.lru_cache(maxsize=16)
-def _general_cell(prefix: str, prefixes: tuple[str, ...]) -> re.Pattern:
-    return _compile((_cell(re.escape(prefix), prefixes, capture=True),), _GENERAL_CELL_FIELDS)
-
-
-@functools.lru_cache(maxsize=16)
-def _general_row(prefix: str, prefixes: tuple[str, ...]) -> re.Pattern:
-    return _compile((_row(re.escape(prefix), prefixes, capture=True),), ("r", "row"))
-
-
-@functools.lru_cache(maxsize=16)
-def _general_string(prefix: str, prefixes: tuple[str, ...]) -> re.Pattern:
-    attrs = f"(?:{_attribute(prefixes)})*{_S}*"
-    return _compile((_string(re.escape(prefix), attrs, "si", capture=True),), ("plain", "runs"))
-
-
-def _compile(alternatives: tuple[str, ...], fields: tuple[str, ...]) -> re.Pattern:
-    pattern = re.compile("|".join(alternatives))
-    assert sorted(pattern.groupindex, key=pattern.groupindex.get) == list(fields), fields
-    return pattern
-
-
-def _attribute(prefixes: tuple[str, ...], skip: str = "") -> str:
-    """One attribute (a name with a declared prefix or none), except those named in ``skip``."""
-    prefix = f"(?:(?:{'|'.join(re.escape(p) for p in prefixes)}):)?"
-    not_skipped = f"(?![{skip}]{_S}*=)" if skip else ""
-    return f"{_S}+{not_skipped}(?!xmlns[ \t\r\n=:]){prefix}{_NAME}{_EQ}(?:{_QUOTED})"
-
-
-def _group(name: str, body: str, capture: bool) -> str:
-    return f"(?P<{name}>{body})" if capture else f"(?:{body})"
-
-
-def _row(p: str, prefixes: tuple[str, ...], capture: bool) -> str:
-    """A row's start tag in any form."""
-    number = f"(?:\"(?=[0-9]*\")|'(?=[0-9]*')){_group('r', '[0-9]*', capture)}[\"']"
-    return (f"<{p}row(?:{_S}+r{_EQ}{number}|{_attribute(prefixes, 'r')})*{_S}*"
-            f"{_group('row', '/?>', capture)}")
-
-
-def _cell(p: str, prefixes: tuple[str, ...], capture: bool) -> str:
-    """A ``<c>`` in any form: children in the schema's order (f, v, is), each at most once."""
-    attrs = f"(?:{_attribute(prefixes)})*{_S}*"
-    # r and t are read only in the plain forms writers use; anything else falls back.
-    ref = f"(?:\"(?=[A-Z]*[0-9]*\")|'(?=[A-Z]*[0-9]*'))" \
-          f"(?:{_group('ref', '[A-Z]{1,3}', capture)}[0-9]+)?[\"']"
-    kind = f"(?:\"(?=[A-Za-z]+\")|'(?=[A-Za-z]+')){_group('kind', '[A-Za-z]+', capture)}[\"']"
-    cell_attrs = f"(?:{_S}+r{_EQ}{ref}|{_S}+t{_EQ}{kind}|{_attribute(prefixes, 'rt')})*{_S}*"
-    return (f"<{p}c{cell_attrs}(?:/>|>{_S}*"
-            f"(?:{_group('f', f'<{p}f', capture)}{attrs}(?:/>|>{_TEXT}</{p}f{_S}*>){_S}*)?"
-            f"(?:<{p}v{attrs}(?:/>|>{_group('v', _TEXT, capture)}</{p}v{_S}*>){_S}*)?"
-            f"(?:{_string(p, attrs, 'is', capture, 'inline')}{_S}*)?"
-            f"</{p}c{_S}*>)")
-
-
-def _string(p: str, attrs: str, element: str, capture: bool, marker: str = "") -> str:
-    """An ``<is>`` or ``<si>`` in any form: its text is group ``plain`` when it is one
-    ``<t>``, else its content is group ``runs``; group ``marker`` holds its start."""
-    start = _group(marker, f"<{p}{element}", capture) if marker else f"<{p}{element}"
-    return (f"{start}{attrs}(?:/>|>{_S}*"
-            f"(?:<{p}t{attrs}(?:/>|>{_group('plain', _TEXT, capture)}</{p}t{_S}*>){_S}*"
-            f"</{p}{element}{_S}*>|{_group('runs', _rich(p, attrs), capture)}"
-            f"</{p}{element}{_S}*>))")
-
-
-def _rich(p: str, attrs: str) -> str:
-    """Rich text: text, runs with their properties, phonetic runs and properties, in any
-    order."""
-    t = f"<{p}t{attrs}(?:/>|>{_TEXT}</{p}t{_S}*>)"
-    rpr = f"<{p}rPr{attrs}(?:/>|>(?:{_S}*<{p}{_NAME}{attrs}/>)*{_S}*</{p}rPr{_S}*>)"
-    run = f"<{p}r{attrs}(?:/>|>(?:{_S}*(?:{rpr}|{t}))*{_S}*</{p}r{_S}*>)"
-    rph = f"<{p}rPh{attrs}(?:/>|>(?:{_S}*{t})*{_S}*</{p}rPh{_S}*>)"
-    ppr = f"<{p}phoneticPr{attrs}/>"
-    return f"(?:{_S}*(?:{t}|{run}|{rph}|{ppr}))*{_S}*"
-
-
-@functools.lru_cache(maxsize=16)
-def _rich_parts(prefix: str) -> re.Pattern:
-    """The text of each ``<t>`` in checked rich text, phonetic runs (``<rPh>``) left out."""
-    p = re.escape(prefix)
-    attrs = f"(?:{_S}+[^ \t\r\n=/>]+{_EQ}(?:\"[^\"]*\"|'[^']*'))*{_S}*"
-    return re.compile(f"<{p}rPh{attrs}(?:/>|>.*?</{p}rPh{_S}*>)"
-                      f"|<{p}t{attrs}(?:/>|>([^<]*)</{p}t{_S}*>)", re.S)
