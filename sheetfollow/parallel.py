@@ -19,7 +19,7 @@ import pickle
 import signal
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -197,11 +197,8 @@ class _SharedJobs(Generic[T, R]):
         where, position = {}, 0
         while (number := self._take()) is not None:
             data = pickle.dumps(self._batch(number), protocol=pickle.HIGHEST_PROTOCOL)
-            view = memoryview(data)
-            while view:
-                view = view[os.pwrite(fd, view, position + len(data) - len(view)):]
             where[number] = (position, len(data))
-            position += len(data)
+            position += pwrite_all(fd, data, position)
         return where
 
     def _theirs(self) -> dict[int, list[R]]:
@@ -209,14 +206,13 @@ class _SharedJobs(Generic[T, R]):
         where = self.copy.result() if self.copy is not None else {}
         if not where:
             return {}
-        fd = self.spool.fileno()
-        data = os.pread(fd, sum(size for _, size in where.values()), 0)
-        answers = {}
-        for number, (start, size) in where.items():
-            if start + size > len(data):
-                break  # the file ended early: those batches are done here
-            answers[number] = pickle.loads(data[start:start + size])
-        return answers
+        try:
+            data = b"".join(pread_all(self.spool.fileno(), 0,
+                                      sum(size for _, size in where.values())))
+        except OSError:
+            return {}  # the file cannot be read back: the batches are done here
+        return {number: pickle.loads(data[start:start + size])
+                for number, (start, size) in where.items()}
 
     def __del__(self) -> None:
         self._close()
@@ -245,3 +241,29 @@ class _SharedJobs(Generic[T, R]):
                 found = theirs.get(number)
             answers += found if found is not None else self._batch(number)
         return answers
+
+
+# --- the temporary files copies write their answers to ----------------------------------------
+
+SPOOL_BUFFER = 1 << 20  # bytes read at a time
+
+
+def pwrite_all(fd: int, data: bytes | bytearray, position: int) -> int:
+    """Write all of ``data`` at ``position`` of file ``fd``; how many bytes that was."""
+    view = memoryview(data)
+    done = 0
+    while done < len(view):
+        done += os.pwrite(fd, view[done:], position + done)
+    return done
+
+
+def pread_all(fd: int, start: int, size: int) -> Iterator[bytes]:
+    """``size`` bytes of file ``fd`` from ``start``, a chunk at a time; OSError if it is
+    shorter."""
+    end = start + size
+    while start < end:
+        chunk = os.pread(fd, min(SPOOL_BUFFER, end - start), start)
+        if not chunk:
+            raise OSError(f"the temporary file ended {end - start} bytes early")
+        start += len(chunk)
+        yield chunk

@@ -309,6 +309,7 @@ class _Drafter:
     def __call__(self, job: tuple[LeadRow, Outcome]) -> tuple[Draft | None, DueItem]:
         row, outcome = job
         step, today = outcome.step, self.today
+        # The flag the main process also gives the lead: it does so after this copy has started.
         result = _result(row, outcome, self.dupes, self.settings, today)
         to = _address_for(row, step.channel)
         try:

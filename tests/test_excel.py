@@ -567,11 +567,11 @@ def test_failed_write_leaves_the_original_and_no_temp_file(tmp_path, monkeypatch
     written = []
     real_write = package_module._write
 
-    def failing(out, info, data, level):
+    def failing(out, info, data):
         if written:
             raise OSError(errno.ENOSPC, "No space left on device")
         written.append(info.filename)
-        real_write(out, info, data, level)
+        real_write(out, info, data)
 
     monkeypatch.setattr(package_module, "_write", failing)
     with pytest.raises(SheetfollowError) as err:
@@ -581,7 +581,7 @@ def test_failed_write_leaves_the_original_and_no_temp_file(tmp_path, monkeypatch
     assert path.read_bytes() == before and os.stat(path).st_mtime_ns == mtime
     assert sorted(p.name for p in tmp_path.iterdir()) == ["book.xlsx"]
 
-    def crash(out, info, data, level):
+    def crash(out, info, data):
         raise RuntimeError("bug")
 
     monkeypatch.setattr(package_module, "_write", crash)

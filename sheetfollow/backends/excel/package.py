@@ -236,7 +236,7 @@ class Package:
                 source = Source(data.size, shared.pieces_of(in_shared[id(data)]))
             else:
                 source = _made_here(data if isinstance(data, Part) else whole(data), level)
-            _write(out, entry, source, level)
+            _write(out, entry, source)
         out.close()
 
     def _kept(self, info: zipfile.ZipInfo) -> memoryview | None:
@@ -300,7 +300,7 @@ class Source:
     known: Stream | None = None
 
 
-def _write(out: ZipWriter, entry: Entry, data: Source, level: int) -> None:
+def _write(out: ZipWriter, entry: Entry, data: Source) -> None:
     """One entry of the new file (a function of its own: tests make it fail midway)."""
     out.begin(entry, data.size, data.known)
     out.end(joined(piece(out.write) for piece in data.pieces))

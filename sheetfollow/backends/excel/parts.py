@@ -21,10 +21,10 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from ...parallel import Background, can_fork
+from ...parallel import SPOOL_BUFFER, Background, can_fork, pread_all, pwrite_all
 from .zipout import Stream, deflate
 
 # Estimated seconds per byte deflated (level 2), per cell of a tool tab, per cell written into a
@@ -40,7 +40,6 @@ PIECE_COST = 0.01
 MAX_PIECES = 16_000  # tokens in a pipe (it holds 64 KiB)
 # Below this much estimated work in all, a copy costs more than it saves.
 MIN_SHARED = 0.05
-_SPOOL_BUFFER = 1 << 20
 
 
 @dataclass
@@ -196,8 +195,8 @@ class Shared:
         def write(data) -> None:
             nonlocal position
             buffer.extend(data)
-            if len(buffer) >= _SPOOL_BUFFER:
-                position += _pwrite_all(fd, buffer, position)
+            if len(buffer) >= SPOOL_BUFFER:
+                position += pwrite_all(fd, buffer, position)
                 del buffer[:]
 
         made = {}
@@ -206,7 +205,7 @@ class Shared:
             n -= 1
             start = position + len(buffer)
             made[n] = (start, self._deflate(self.pieces[n], write))
-        _pwrite_all(fd, buffer, position)
+        pwrite_all(fd, buffer, position)
         return made
 
     def _theirs(self, n: int) -> Callable | None:
@@ -225,25 +224,7 @@ class Shared:
         fd = self._spool.fileno()
 
         def copy_made(write) -> Stream:
-            for chunk in _pread_all(fd, start, stream.compress_size):
+            for chunk in pread_all(fd, start, stream.compress_size):
                 write(chunk)
             return stream
         return copy_made
-
-
-def _pwrite_all(fd: int, data: bytearray, position: int) -> int:
-    view = memoryview(data)
-    done = 0
-    while done < len(view):
-        done += os.pwrite(fd, view[done:], position + done)
-    return done
-
-
-def _pread_all(fd: int, start: int, size: int) -> Iterator[bytes]:
-    end = start + size
-    while start < end:
-        chunk = os.pread(fd, min(_SPOOL_BUFFER, end - start), start)
-        if not chunk:
-            raise OSError(f"the temporary file ended {end - start} bytes early")
-        start += len(chunk)
-        yield chunk
